@@ -1,0 +1,42 @@
+# gankit — every target works on a fresh clone: each depends on the virtual environment.
+PY      := .venv/bin/python
+GANKIT  := .venv/bin/gankit
+STAMP   := .venv/.installed
+DEMO    ?= runs/demo
+PYTEST_ARGS ?=
+
+.PHONY: setup demo test test-fast bench lint figures clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	python3 -m venv .venv
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	@# Fashion-MNIST comes from Debian; install it when we can (root, apt), else the demo falls back.
+	@if [ ! -d /usr/share/datasets/fashion-mnist ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  (apt-get update -qq && apt-get install -y -qq dataset-fashion-mnist) >/dev/null 2>&1 \
+	  || echo "setup: could not install dataset-fashion-mnist; demo and tests fall back to digits"; fi
+	touch $(STAMP)
+
+demo: setup
+	$(PY) -m gankit.demo --out $(DEMO)
+
+test: setup
+	@# pytest exits 5 when it collects no test: that is a failure here, never a silent pass.
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-fast: setup
+	$(PY) -m pytest -m 'not slow' $(PYTEST_ARGS)
+
+bench: setup
+	$(PY) -m gankit.bench --out BENCHMARKS.md
+
+figures: setup
+	$(PY) -m gankit.docs_figures
+
+lint: setup
+	$(PY) -m compileall -q src tests
+
+clean:
+	rm -rf .venv runs build dist src/*.egg-info

@@ -1,0 +1,265 @@
+"""Typed run configuration: dataclasses with defaults, TOML in, TOML out, `--set` overrides.
+
+Every key is validated on load; an unknown key or a bad value raises GankitError naming the key.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from .errors import GankitError
+
+
+@dataclass
+class DataConfig:
+    name: str = "ring8"
+    dir: str = ""  # where the files are; "" = the data set's standard place
+    n: int = 0  # toy/tabular: size of the training set (0 = the data set's default)
+    channels: int = 0  # folder: 1 (grayscale) or 3 (RGB); 0 = decide from the images
+    size: int = 32  # folder: images are resized to size x size
+
+    def validate(self) -> None:
+        _check(bool(self.name), "data.name", "must name a data set (see `gankit datasets`)")
+        _check(self.n >= 0, "data.n", "must be >= 0")
+        _check(self.channels in (0, 1, 3), "data.channels", "must be 0 (auto), 1 or 3")
+        _check(4 <= self.size <= 1024, "data.size", "must be between 4 and 1024")
+
+
+@dataclass
+class ModelConfig:
+    g: str = "mlp"  # mlp | paper-mnist
+    d: str = "mlp"  # mlp | maxout | paper-mnist
+    z_dim: int = 100
+    prior: str = "uniform"  # uniform U(-sqrt3, sqrt3) | gaussian N(0, 1)
+    g_hidden: list[int] = field(default_factory=lambda: [256, 256])
+    d_hidden: list[int] = field(default_factory=lambda: [256, 256])
+    activation: str = "relu"  # relu | leaky_relu | tanh | elu
+    batch_norm: bool = False  # batch norm in G's hidden layers
+    d_dropout: float = 0.0  # dropout on D's hidden units (mlp/maxout)
+    d_input_dropout: float = 0.0
+    maxout_pieces: int = 5
+    init_scale_g: float = 0.0  # weights U(-s, s) when > 0, else PyTorch's default init
+    init_scale_d: float = 0.0
+
+    def validate(self) -> None:
+        from .nets import ACTIVATIONS, DISCRIMINATORS, GENERATORS, PRIORS
+
+        _check(self.g in GENERATORS, "model.g", f"unknown net {self.g!r}; one of {sorted(GENERATORS)}")
+        _check(self.d in DISCRIMINATORS, "model.d", f"unknown net {self.d!r}; one of {sorted(DISCRIMINATORS)}")
+        _check(self.z_dim >= 1, "model.z_dim", "must be >= 1")
+        _check(self.prior in PRIORS, "model.prior", f"unknown prior {self.prior!r}; one of {sorted(PRIORS)}")
+        _check(all(w >= 1 for w in self.g_hidden), "model.g_hidden", "widths must be >= 1")
+        _check(all(w >= 1 for w in self.d_hidden), "model.d_hidden", "widths must be >= 1")
+        _check(self.activation in ACTIVATIONS, "model.activation",
+               f"unknown activation {self.activation!r}; one of {sorted(ACTIVATIONS)}")
+        _check(0 <= self.d_dropout < 1, "model.d_dropout", "must be in [0, 1)")
+        _check(0 <= self.d_input_dropout < 1, "model.d_input_dropout", "must be in [0, 1)")
+        _check(self.maxout_pieces >= 1, "model.maxout_pieces", "must be >= 1")
+        _check(self.init_scale_g >= 0, "model.init_scale_g", "must be >= 0")
+        _check(self.init_scale_d >= 0, "model.init_scale_d", "must be >= 0")
+
+
+@dataclass
+class TrainConfig:
+    loss: str = "nonsaturating"  # minimax | nonsaturating
+    k: int = 1  # discriminator steps per generator step
+    batch_size: int = 100  # global minibatch size m
+    steps: int = 5000  # generator steps
+    time_limit: float = 0.0  # seconds; 0 = none. The run stops cleanly and saves when reached.
+    checkpoint_every: int = 1000  # steps between RUN/checkpoints/latest.pt writes
+    keep_every: int = 0  # also keep RUN/checkpoints/step-NNNNNNN.pt every N steps (0 = never)
+    log_every: int = 50
+    sample_every: int = 500  # steps between RUN/samples/*.png (0 = only at the end)
+    eval_every: int = 0  # steps between in-training evaluations (0 = never)
+    eval_n: int = 2000  # samples per in-training evaluation
+
+    def validate(self) -> None:
+        from .losses import GENERATOR_LOSSES
+
+        _check(self.loss in GENERATOR_LOSSES, "train.loss",
+               f"unknown loss {self.loss!r}; one of {sorted(GENERATOR_LOSSES)}")
+        _check(self.k >= 1, "train.k", "must be >= 1 (discriminator steps per generator step)")
+        _check(self.batch_size >= 1, "train.batch_size", "must be >= 1")
+        _check(self.steps >= 0, "train.steps", "must be >= 0")
+        _check(self.time_limit >= 0, "train.time_limit", "must be >= 0 seconds (0 = none)")
+        _check(self.checkpoint_every >= 1, "train.checkpoint_every", "must be >= 1")
+        _check(self.keep_every >= 0, "train.keep_every", "must be >= 0")
+        _check(self.log_every >= 1, "train.log_every", "must be >= 1")
+        _check(self.sample_every >= 0, "train.sample_every", "must be >= 0")
+        _check(self.eval_every >= 0, "train.eval_every", "must be >= 0")
+        _check(self.eval_n >= 2, "train.eval_n", "must be >= 2")
+
+
+@dataclass
+class OptimConfig:
+    name: str = "adam"  # adam | sgd
+    lr_g: float = 2e-4
+    lr_d: float = 2e-4
+    beta1: float = 0.5  # adam
+    beta2: float = 0.999  # adam
+    momentum: float = 0.5  # sgd: initial momentum
+    momentum_final: float = 0.5  # sgd: momentum reached after momentum_epochs (linear ramp)
+    momentum_epochs: float = 0.0
+    lr_decay: float = 1.0  # lr_t = lr / lr_decay^t per update (the paper: 1.000004); 1 = constant
+    lr_min: float = 0.0
+    weight_decay: float = 0.0
+
+    def validate(self) -> None:
+        _check(self.name in ("adam", "sgd"), "optim.name", f"unknown optimizer {self.name!r}; one of ['adam', 'sgd']")
+        _check(self.lr_g > 0, "optim.lr_g", "must be > 0")
+        _check(self.lr_d > 0, "optim.lr_d", "must be > 0")
+        _check(0 <= self.beta1 < 1, "optim.beta1", "must be in [0, 1)")
+        _check(0 <= self.beta2 < 1, "optim.beta2", "must be in [0, 1)")
+        _check(0 <= self.momentum < 1, "optim.momentum", "must be in [0, 1)")
+        _check(0 <= self.momentum_final < 1, "optim.momentum_final", "must be in [0, 1)")
+        _check(self.momentum_epochs >= 0, "optim.momentum_epochs", "must be >= 0")
+        _check(self.lr_decay >= 1, "optim.lr_decay", "must be >= 1 (1 = no decay)")
+        _check(self.lr_min >= 0, "optim.lr_min", "must be >= 0")
+        _check(self.weight_decay >= 0, "optim.weight_decay", "must be >= 0")
+
+
+@dataclass
+class MetricsConfig:
+    inception_weights: str = ""  # path to the Inception weights file for paper-comparable FID
+    feature_cache: str = ""  # where feature nets and reference statistics are cached ("" = ~/.cache/gankit)
+
+    def validate(self) -> None:
+        pass
+
+
+@dataclass
+class Config:
+    seed: int = 0
+    device: str = "auto"  # auto | cpu | cuda
+    precision: str = "fp32"  # fp32 | bf16
+    data: DataConfig = field(default_factory=DataConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    optim: OptimConfig = field(default_factory=OptimConfig)
+    metrics: MetricsConfig = field(default_factory=MetricsConfig)
+
+    def validate(self) -> "Config":
+        _check(self.seed >= 0, "seed", "must be >= 0")
+        _check(self.device in ("auto", "cpu", "cuda"), "device", f"unknown device {self.device!r}; one of auto, cpu, cuda")
+        _check(self.precision in ("fp32", "bf16"), "precision", f"unknown precision {self.precision!r}; one of fp32, bf16")
+        for section in (self.data, self.model, self.train, self.optim, self.metrics):
+            section.validate()
+        return self
+
+    def to_toml(self) -> str:
+        return tomli_w.dumps(dataclasses.asdict(self))
+
+
+def _check(ok: bool, key: str, why: str) -> None:
+    if not ok:
+        raise GankitError(f"config key {key} {why}")
+
+
+def from_dict(raw: dict[str, Any]) -> Config:
+    """Build a Config from nested dicts, checking every key and type."""
+    return _build(Config, raw, "").validate()
+
+
+def _build(cls: type, raw: dict[str, Any], prefix: str) -> Any:
+    hints = typing.get_type_hints(cls)
+    names = {f.name for f in dataclasses.fields(cls)}
+    kwargs = {}
+    for key, value in raw.items():
+        dotted = f"{prefix}{key}"
+        if key not in names:
+            raise GankitError(f"unknown config key {dotted} (known keys in this section: {', '.join(sorted(names))})")
+        kind = hints[key]
+        if dataclasses.is_dataclass(kind):
+            if not isinstance(value, dict):
+                raise GankitError(f"config key {dotted} must be a table of keys, got {value!r}")
+            kwargs[key] = _build(kind, value, dotted + ".")
+        else:
+            kwargs[key] = _coerce(value, kind, dotted)
+    return cls(**kwargs)
+
+
+def _coerce(value: Any, kind: Any, key: str) -> Any:
+    origin = typing.get_origin(kind)
+    if origin is list:
+        (item,) = typing.get_args(kind)
+        if not isinstance(value, list):
+            raise GankitError(f"config key {key} must be a list, got {value!r}")
+        return [_coerce(v, item, key) for v in value]
+    if kind is bool:
+        if isinstance(value, bool):
+            return value
+    elif kind is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    elif kind is float:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+    elif kind is str:
+        if isinstance(value, str):
+            return value
+    raise GankitError(f"config key {key} must be a {kind.__name__}, got {value!r}")
+
+
+def parse_toml(text: str, where: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise GankitError(f"{where} is not valid TOML: {e} (fix the file)") from None
+
+
+def load(path: str | Path | None = None, overrides: list[str] | tuple[str, ...] = ()) -> Config:
+    """Load a TOML config file (or the defaults when path is None) and apply `KEY=VALUE` overrides."""
+    raw: dict[str, Any] = {}
+    if path is not None:
+        p = Path(path)
+        if not p.is_file():
+            raise GankitError(f"config file {p} not found (give an existing .toml file, e.g. configs/ring8.toml)")
+        try:
+            text = p.read_text()
+        except (OSError, UnicodeDecodeError) as e:
+            raise GankitError(f"cannot read config file {p}: {e}") from None
+        raw = parse_toml(text, f"config file {p}")
+    for item in overrides:
+        apply_override(raw, item)
+    return from_dict(raw)
+
+
+def apply_override(raw: dict[str, Any], item: str) -> None:
+    """Apply one `dotted.key=value` to nested dicts; the value is read as TOML, else as a string."""
+    if "=" not in item:
+        raise GankitError(f"--set takes KEY=VALUE, got {item!r} (e.g. --set train.steps=2000)")
+    key, text = item.split("=", 1)
+    key = key.strip()
+    parts = key.split(".")
+    if not all(parts):
+        raise GankitError(f"--set key {key!r} is not a dotted config key (e.g. train.steps)")
+    # Check the path exists in the schema before writing, so a typo names itself.
+    cls: Any = Config
+    for i, part in enumerate(parts):
+        fields = {f.name: f for f in dataclasses.fields(cls)} if dataclasses.is_dataclass(cls) else {}
+        if part not in fields:
+            raise GankitError(f"unknown config key {key} (see a file in configs/ for the keys)")
+        cls = typing.get_type_hints(cls)[part]
+        if i < len(parts) - 1 and not dataclasses.is_dataclass(cls):
+            raise GankitError(f"unknown config key {key} ({'.'.join(parts[:i + 1])} has no sub-keys)")
+    if dataclasses.is_dataclass(cls):
+        raise GankitError(f"config key {key} is a section; set one of its keys, e.g. {key}.{dataclasses.fields(cls)[0].name}=...")
+    try:
+        value = tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = text  # bare words such as nonsaturating or ring8
+    node = raw
+    for part in parts[:-1]:
+        node = node.setdefault(part, {})
+    node[parts[-1]] = value
+
+
+def from_toml_text(text: str) -> Config:
+    return from_dict(parse_toml(text, "the config stored in the checkpoint"))

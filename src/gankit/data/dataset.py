@@ -1,0 +1,71 @@
+"""The in-memory data set every loader returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+
+
+@dataclass
+class Probe:
+    """What `gankit datasets` says of one source."""
+
+    available: bool
+    where: str  # the path or "built in"
+    detail: str  # size when available, else why not
+
+
+@dataclass
+class Dataset:
+    """Whole splits as tensors.
+
+    `kind` is "image" (N×C×H×W float32 in [0, 1]) or "points" (N×D float32 in training units).
+    Training units are the data's own units for toy sets; tabular data is standardized, and
+    `shift`/`scale` map back: data = train_units * scale + shift.
+    """
+
+    name: str
+    kind: str
+    train: torch.Tensor
+    val: torch.Tensor | None = None
+    test: torch.Tensor | None = None
+    train_labels: torch.Tensor | None = None
+    val_labels: torch.Tensor | None = None
+    test_labels: torch.Tensor | None = None
+    num_classes: int = 0
+    source: str = "built in"
+    columns: list[str] = field(default_factory=list)
+    shift: torch.Tensor | None = None
+    scale: torch.Tensor | None = None
+    modes: torch.Tensor | None = None  # mixture means (toy sets), in data units
+    mode_std: float = 0.0
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """Shape of one example."""
+        return tuple(self.train.shape[1:])
+
+    @property
+    def dim(self) -> int:
+        return int(self.train[0].numel())
+
+    def to_data_units(self, x: torch.Tensor) -> torch.Tensor:
+        """Map generator output (training units) to the data's own units."""
+        if self.kind == "image":
+            return x.clamp(0, 1)
+        if self.scale is not None and self.shift is not None:
+            return x * self.scale.to(x) + self.shift.to(x)
+        return x
+
+    def info(self) -> dict:
+        """What sampling needs without reloading the data: stored in every checkpoint."""
+        d = self.dim
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "shape": torch.tensor(self.shape, dtype=torch.int64),
+            "columns": ",".join(self.columns),
+            "shift": self.shift if self.shift is not None else torch.zeros(d if self.kind == "points" else 0),
+            "scale": self.scale if self.scale is not None else torch.ones(d if self.kind == "points" else 0),
+        }
