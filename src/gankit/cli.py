@@ -1,0 +1,140 @@
+"""The `gankit` command: parses arguments and calls the same functions the Python API exposes.
+
+Bad input raises GankitError anywhere below; here it becomes one line on stderr and exit 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .errors import GankitError
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage mistake is a GankitError (one line, exit 2) like any other bad input."""
+
+    def error(self, message: str):
+        raise GankitError(f"{message} (see `{self.prog} --help`)")
+
+
+def _cmd_train(a) -> int:
+    from . import config as config_mod
+    from .train import train
+
+    if a.resume:
+        if a.config:
+            raise GankitError("give either --config (new run) or --resume RUN, not both")
+        result = train(None, resume=a.resume, overrides=a.set)
+    else:
+        if not a.config or not a.out:
+            raise GankitError("train needs --config FILE and --out RUN (or --resume RUN)")
+        cfg = config_mod.load(a.config, a.set)
+        result = train(cfg, a.out)
+    print(f"gankit: run {result.run} at step {result.step} ({result.stopped}); "
+          f"checkpoint {result.run / 'checkpoints' / 'latest.pt'}", file=sys.stderr)
+    return 130 if result.stopped == "interrupted" else 0
+
+
+def _cmd_sample(a) -> int:
+    from .sampling import sample, save_npy
+
+    if a.n < 1:
+        raise GankitError(f"--n must be a positive number of samples, got {a.n}")
+    x = sample(a.run, a.n, seed=a.seed, which=a.checkpoint)
+    out = save_npy(x, a.out)
+    print(f"gankit: wrote {len(x)} samples {tuple(x.shape[1:])} to {out}", file=sys.stderr)
+    return 0
+
+
+def _cmd_evaluate(a) -> int:
+    from .evaluate import evaluate_run
+
+    result = evaluate_run(a.run, a.metrics, samples=a.samples, n=a.n, seed=a.seed, which=a.checkpoint)
+    print(json.dumps(result))
+    return 0
+
+
+def _cmd_figures(a) -> int:
+    from .figures import make_figures
+
+    for path in make_figures(a.run):
+        print(path)
+    return 0
+
+
+def _cmd_datasets(a) -> int:
+    from . import data
+
+    rows = data.listing()
+    width = max(len(name) for name, _ in rows)
+    for name, p in rows:
+        status = "ok " if p.available else "-- "
+        where = f"  {p.where}" if p.where else ""
+        print(f"{status} {name:<{width}}  {p.detail}{where}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="gankit", description="Generative Adversarial Nets (Goodfellow et al., 2014).")
+    p.add_argument("--debug", action="store_true", help="show a traceback on errors")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    t = sub.add_parser("train", help="train a GAN (Algorithm 1), or resume a run exactly")
+    t.add_argument("--config", help="TOML config file, e.g. configs/ring8.toml")
+    t.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a config key, e.g. train.steps=2000 (repeatable)")
+    t.add_argument("--out", help="new run directory")
+    t.add_argument("--resume", metavar="RUN", help="continue RUN from its latest checkpoint")
+    t.set_defaults(func=_cmd_train)
+
+    s = sub.add_parser("sample", help="draw samples from a run into a .npy file")
+    s.add_argument("run", metavar="RUN")
+    s.add_argument("--n", type=int, required=True, help="number of samples")
+    s.add_argument("--out", required=True, help="output .npy file")
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--checkpoint", default="latest", help="latest, best, or a path to a .pt file")
+    s.set_defaults(func=_cmd_sample)
+
+    e = sub.add_parser("evaluate", help="measure sample quality; prints JSON, writes RUN/metrics.json")
+    e.add_argument("run", metavar="RUN")
+    e.add_argument("--metrics", required=True, help="comma-separated metric names, e.g. modes or fd,kid,prdc")
+    e.add_argument("--samples", help="evaluate this .npy file instead of sampling the run")
+    e.add_argument("--n", type=int, default=10000, help="samples to draw from the run (default 10000)")
+    e.add_argument("--seed", type=int, default=0)
+    e.add_argument("--checkpoint", default="latest", help="latest, best, or a path to a .pt file")
+    e.set_defaults(func=_cmd_evaluate)
+
+    f = sub.add_parser("figures", help="write RUN/figures/*.png")
+    f.add_argument("run", metavar="RUN")
+    f.set_defaults(func=_cmd_figures)
+
+    d = sub.add_parser("datasets", help="list data sets: where found, size, or why not available")
+    d.set_defaults(func=_cmd_datasets)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in argv
+    try:
+        args = build_parser().parse_args(argv)
+        return args.func(args)
+    except GankitError as e:
+        if debug:
+            raise
+        print(f"gankit: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("gankit: interrupted", file=sys.stderr)
+        return 130
+    except MemoryError:
+        print("gankit: error: out of memory (lower train.batch_size or --n)", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

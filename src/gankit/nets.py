@@ -1,0 +1,189 @@
+"""Generators, discriminators and the noise prior.
+
+A generator maps z ~ p_z to one example of the data's shape; a discriminator maps an example to
+a *logit* (D(x) = sigmoid(logit)), so the losses can stay numerically stable.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Callable
+
+import torch
+from torch import nn
+
+from .config import ModelConfig
+
+# --- noise prior --------------------------------------------------------------------------------
+
+SQRT3 = math.sqrt(3.0)
+
+
+def _uniform(n: int, dim: int, gen: torch.Generator) -> torch.Tensor:
+    # U(-√3, √3) has unit variance, so both priors feed G inputs of the same scale.
+    return (torch.rand(n, dim, generator=gen) * 2 - 1) * SQRT3
+
+
+def _gaussian(n: int, dim: int, gen: torch.Generator) -> torch.Tensor:
+    return torch.randn(n, dim, generator=gen)
+
+
+PRIORS: dict[str, Callable[[int, int, torch.Generator], torch.Tensor]] = {
+    "uniform": _uniform,
+    "gaussian": _gaussian,
+}
+
+
+def sample_noise(prior: str, n: int, dim: int, gen: torch.Generator) -> torch.Tensor:
+    """n draws of z from the prior, on the CPU from `gen` (so every device sees the same z)."""
+    return PRIORS[prior](n, dim, gen)
+
+
+# --- building blocks ----------------------------------------------------------------------------
+
+ACTIVATIONS: dict[str, Callable[[], nn.Module]] = {
+    "relu": nn.ReLU,
+    "leaky_relu": lambda: nn.LeakyReLU(0.2),
+    "tanh": nn.Tanh,
+    "elu": nn.ELU,
+}
+
+
+class Maxout(nn.Module):
+    """Maxout units (Goodfellow et al., 2013): each output is the max over `pieces` linear pieces."""
+
+    def __init__(self, in_features: int, units: int, pieces: int):
+        super().__init__()
+        self.units, self.pieces = units, pieces
+        self.linear = nn.Linear(in_features, units * pieces)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = self.linear(x)
+        return y.view(*y.shape[:-1], self.units, self.pieces).amax(-1)
+
+
+def _init_uniform(module: nn.Module, scale: float) -> None:
+    """Weights U(-scale, scale), biases 0: the paper's initialization (pylearn2 irange)."""
+    for m in module.modules():
+        if isinstance(m, nn.Linear):
+            nn.init.uniform_(m.weight, -scale, scale)
+            nn.init.zeros_(m.bias)
+
+
+# --- generators ---------------------------------------------------------------------------------
+
+class MLPGenerator(nn.Module):
+    """z -> hidden layers -> one example; sigmoid output for images in [0,1], linear otherwise."""
+
+    def __init__(self, z_dim: int, hidden: list[int], out_shape: tuple[int, ...], activation: str = "relu",
+                 batch_norm: bool = False, output: str = "linear", init_scale: float = 0.0,
+                 output_bias: torch.Tensor | None = None):
+        super().__init__()
+        self.out_shape = tuple(out_shape)
+        out_dim = math.prod(self.out_shape)
+        layers: list[nn.Module] = []
+        width = z_dim
+        for h in hidden:
+            layers.append(nn.Linear(width, h))
+            if batch_norm:
+                layers.append(nn.BatchNorm1d(h))
+            layers.append(ACTIVATIONS[activation]())
+            width = h
+        self.body = nn.Sequential(*layers)
+        self.out = nn.Linear(width, out_dim)
+        self.output = output
+        if init_scale > 0:
+            _init_uniform(self, init_scale)
+        if output_bias is not None:
+            with torch.no_grad():
+                self.out.bias.copy_(output_bias.reshape(-1))
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        y = self.out(self.body(z))
+        if self.output == "sigmoid":
+            y = torch.sigmoid(y)
+        return y.view(len(z), *self.out_shape)
+
+
+# --- discriminators -----------------------------------------------------------------------------
+
+class MLPDiscriminator(nn.Module):
+    """example -> hidden layers (ReLU-family or maxout, optional dropout) -> one logit."""
+
+    def __init__(self, in_shape: tuple[int, ...], hidden: list[int], activation: str = "relu",
+                 dropout: float = 0.0, input_dropout: float = 0.0, maxout_pieces: int = 0,
+                 init_scale: float = 0.0):
+        super().__init__()
+        layers: list[nn.Module] = [nn.Flatten()]
+        if input_dropout > 0:
+            layers.append(nn.Dropout(input_dropout))
+        width = math.prod(in_shape)
+        for h in hidden:
+            if maxout_pieces:
+                layers.append(Maxout(width, h, maxout_pieces))
+            else:
+                layers += [nn.Linear(width, h), ACTIVATIONS[activation]()]
+            if dropout > 0:
+                layers.append(nn.Dropout(dropout))
+            width = h
+        layers.append(nn.Linear(width, 1))
+        self.net = nn.Sequential(*layers)
+        if init_scale > 0:
+            _init_uniform(self, init_scale)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x).squeeze(-1)
+
+
+# --- registry: config -> nets -------------------------------------------------------------------
+
+def _output_for(kind: str) -> str:
+    return "sigmoid" if kind == "image" else "linear"
+
+
+def _pixel_logits(pixel_mean: torch.Tensor | None) -> torch.Tensor | None:
+    if pixel_mean is None:
+        return None
+    p = pixel_mean.clamp(1e-3, 1 - 1e-3)  # a pixel that is always 0 would give logit -inf
+    return torch.log(p) - torch.log1p(-p)
+
+
+def _mlp_g(cfg: ModelConfig, shape, kind, pixel_mean):
+    return MLPGenerator(cfg.z_dim, cfg.g_hidden, shape, cfg.activation, cfg.batch_norm, _output_for(kind),
+                        cfg.init_scale_g, _pixel_logits(pixel_mean) if kind == "image" else None)
+
+
+def _paper_g(cfg: ModelConfig, shape, kind, pixel_mean):
+    # Goodfellow et al.'s MNIST generator: 1200-1200 ReLU, sigmoid out, U(-0.05, 0.05), output
+    # bias at the logit of the mean training pixel so G starts at the average image.
+    return MLPGenerator(cfg.z_dim, [1200, 1200], shape, "relu", False, _output_for(kind), 0.05,
+                        _pixel_logits(pixel_mean) if kind == "image" else None)
+
+
+def _mlp_d(cfg: ModelConfig, shape, kind, pixel_mean):
+    return MLPDiscriminator(shape, cfg.d_hidden, cfg.activation, cfg.d_dropout, cfg.d_input_dropout, 0, cfg.init_scale_d)
+
+
+def _maxout_d(cfg: ModelConfig, shape, kind, pixel_mean):
+    return MLPDiscriminator(shape, cfg.d_hidden, cfg.activation, cfg.d_dropout, cfg.d_input_dropout,
+                            cfg.maxout_pieces, cfg.init_scale_d)
+
+
+def _paper_d(cfg: ModelConfig, shape, kind, pixel_mean):
+    # The paper's MNIST discriminator: maxout 240x5 -> maxout 240x5 -> 1, U(-0.005, 0.005);
+    # dropout keeps 80% of inputs and 50% of hidden units.
+    return MLPDiscriminator(shape, [240, 240], "relu", 0.5, 0.2, 5, 0.005)
+
+
+GENERATORS = {"mlp": _mlp_g, "paper-mnist": _paper_g}
+DISCRIMINATORS = {"mlp": _mlp_d, "maxout": _maxout_d, "paper-mnist": _paper_d}
+
+
+def build_generator(cfg: ModelConfig, shape: tuple[int, ...], kind: str,
+                    pixel_mean: torch.Tensor | None = None) -> nn.Module:
+    """G for one example shape; `pixel_mean` (images) sets the output bias where the net asks."""
+    return GENERATORS[cfg.g](cfg, tuple(shape), kind, pixel_mean)
+
+
+def build_discriminator(cfg: ModelConfig, shape: tuple[int, ...], kind: str) -> nn.Module:
+    return DISCRIMINATORS[cfg.d](cfg, tuple(shape), kind, None)

@@ -1,0 +1,42 @@
+"""Optimizers and the paper's schedules, as pure functions of the update count.
+
+Schedules depend only on counters that a checkpoint stores, so a resumed run sets exactly the
+learning rate and momentum the uninterrupted run would have.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from .config import OptimConfig
+
+
+def build(cfg: OptimConfig, params, lr: float) -> torch.optim.Optimizer:
+    if cfg.name == "sgd":
+        return torch.optim.SGD(params, lr=lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay)
+    return torch.optim.Adam(params, lr=lr, betas=(cfg.beta1, cfg.beta2), weight_decay=cfg.weight_decay)
+
+
+def learning_rate(cfg: OptimConfig, base: float, updates: int) -> float:
+    """lr / decay^t with a floor (pylearn2's ExponentialDecay, as the paper used: 1.000004, 1e-6)."""
+    if cfg.lr_decay == 1.0:
+        return base
+    return max(base / cfg.lr_decay ** updates, cfg.lr_min)
+
+
+def momentum(cfg: OptimConfig, epoch: float) -> float:
+    """Momentum rising linearly from `momentum` to `momentum_final` over `momentum_epochs` epochs."""
+    if cfg.momentum_epochs <= 0:
+        return cfg.momentum
+    frac = min(max(epoch / cfg.momentum_epochs, 0.0), 1.0)
+    return cfg.momentum + frac * (cfg.momentum_final - cfg.momentum)
+
+
+def apply_schedule(opt: torch.optim.Optimizer, cfg: OptimConfig, base: float, updates: int, epoch: float) -> float:
+    """Set this step's lr (and SGD momentum) on every param group; returns the lr."""
+    lr = learning_rate(cfg, base, updates)
+    for group in opt.param_groups:
+        group["lr"] = lr
+        if cfg.name == "sgd":
+            group["momentum"] = momentum(cfg, epoch)
+    return lr

@@ -1,0 +1,73 @@
+"""What a run reports: RUN/log.jsonl rows, TensorBoard scalars, and progress on the terminal.
+
+A progress bar when stderr is a terminal; otherwise plain lines, at most one every few seconds.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+
+class RunLog:
+    def __init__(self, run: Path, total_steps: int, start_step: int, quiet: bool = False):
+        self.path = run / "log.jsonl"
+        self.total = total_steps
+        self.quiet = quiet
+        self._tb = None
+        self._tb_dir = run / "tensorboard"
+        self._bar = None
+        self._last_line = 0.0
+        if not quiet and sys.stderr.isatty():
+            from tqdm import tqdm
+
+            self._bar = tqdm(total=total_steps, initial=start_step, unit="step", dynamic_ncols=True, file=sys.stderr)
+
+    @property
+    def tensorboard(self):
+        if self._tb is None:
+            from torch.utils.tensorboard import SummaryWriter
+
+            self._tb = SummaryWriter(str(self._tb_dir))
+        return self._tb
+
+    def row(self, row: dict[str, Any]) -> None:
+        """Append one row to log.jsonl and TensorBoard, and show it."""
+        with self.path.open("a") as f:
+            f.write(json.dumps(row) + "\n")
+        step = row["step"]
+        for key, value in row.items():
+            if key not in ("step", "time") and isinstance(value, (int, float)):
+                self.tensorboard.add_scalar(key, value, step)
+        self.show(f"step {step}/{self.total}  loss_d {row['loss_d']:.4f}  loss_g {row['loss_g']:.4f}  "
+                  f"D(x) {row['d_real']:.3f}  D(G(z)) {row['d_fake']:.3f}", step)
+
+    def show(self, text: str, step: int | None = None, force: bool = False) -> None:
+        if self.quiet:
+            return
+        if self._bar is not None:
+            if step is not None:
+                self._bar.n = step
+            self._bar.set_postfix_str(text.split("  ", 1)[-1], refresh=True)
+            return
+        now = time.monotonic()
+        if force or now - self._last_line >= 5.0:
+            print(text, file=sys.stderr, flush=True)
+            self._last_line = now
+
+    def message(self, text: str) -> None:
+        """A line that must be seen (start, stop, where files are)."""
+        if self._bar is not None:
+            self._bar.write(text, file=sys.stderr)
+        elif not self.quiet:
+            print(text, file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+        if self._tb is not None:
+            self._tb.flush()
+            self._tb.close()

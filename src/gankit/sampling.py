@@ -1,0 +1,77 @@
+"""Draw samples from a trained run: `gankit sample` and `gankit.sample` are this one function."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from . import checkpoint, config as config_mod, nets
+from .device import resolve_device
+from .errors import GankitError
+
+
+def load_generator(run: str | Path, which: str = "latest", device: str | None = None):
+    """(G in eval mode, config, data info, checkpoint step) from a run's checkpoint."""
+    state = checkpoint.load(checkpoint.resolve(run, which))
+    cfg = config_mod.from_toml_text(state["config"])
+    info = state.get("data") or {}
+    if "shape" not in info:
+        raise GankitError(f"checkpoint of {run} lacks data info; it was not written by gankit train")
+    shape = tuple(int(v) for v in info["shape"].tolist())
+    dev = resolve_device(device or cfg.device)
+    G = nets.build_generator(cfg.model, shape, info["kind"])
+    try:
+        G.load_state_dict(state["G"])
+    except RuntimeError as e:
+        raise GankitError(f"checkpoint G does not fit its own config ({str(e).splitlines()[0][:160]})") from None
+    return G.to(dev).eval(), cfg, info, int(state["step"])
+
+
+def sample(run: str | Path, n: int, seed: int = 0, which: str = "latest", batch: int = 1000,
+           device: str | None = None) -> np.ndarray:
+    """n samples as float32: images N×C×H×W in [0,1], points N×D in the data's own units."""
+    if n < 1:
+        raise GankitError(f"--n must be a positive number of samples, got {n}")
+    G, cfg, info, _ = load_generator(run, which, device)
+    dev = next(G.parameters()).device
+    gen = torch.Generator().manual_seed(seed)
+    out = []
+    with torch.no_grad():
+        for start in range(0, n, batch):
+            z = nets.sample_noise(cfg.model.prior, min(batch, n - start), cfg.model.z_dim, gen).to(dev)
+            out.append(G(z).float().cpu())
+    x = torch.cat(out)
+    if info["kind"] == "image":
+        x = x.clamp(0, 1)
+    elif info["scale"].numel():
+        x = x * info["scale"] + info["shift"]
+    return x.numpy().astype(np.float32)
+
+
+def save_npy(array: np.ndarray, out: str | Path) -> Path:
+    """Write atomically: a failed write leaves any earlier file intact."""
+    out = Path(out)
+    if out.suffix != ".npy":
+        raise GankitError(f"--out {out} must end in .npy")
+    tmp = out.with_name(f".{out.name}.tmp")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with open(tmp, "wb") as f:
+            np.save(f, array)
+        tmp.replace(out)
+    except OSError as e:
+        tmp.unlink(missing_ok=True) if tmp.parent.exists() else None
+        raise GankitError(f"cannot write {out}: {e.strerror or e} (choose a writable path)") from None
+    return out
+
+
+def load_npy(path: str | Path) -> np.ndarray:
+    path = Path(path)
+    if not path.is_file():
+        raise GankitError(f"samples file {path} not found")
+    try:
+        return np.load(path, allow_pickle=False)
+    except (ValueError, OSError, EOFError) as e:
+        raise GankitError(f"{path} is not a readable .npy array ({str(e)[:120]})") from None

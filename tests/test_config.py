@@ -1,0 +1,57 @@
+import pytest
+
+from gankit import config
+from gankit.errors import GankitError
+
+from conftest import CONFIGS
+
+
+def test_every_shipped_config_loads():
+    files = sorted(CONFIGS.glob("*.toml"))
+    assert files
+    for f in files:
+        config.load(f)
+
+
+def test_toml_round_trip_keeps_every_key():
+    cfg = config.load(CONFIGS / "ring8.toml", ["train.steps=7", "model.g_hidden=[3, 4]"])
+    again = config.from_toml_text(cfg.to_toml())
+    assert again == cfg and again.train.steps == 7 and again.model.g_hidden == [3, 4]
+
+
+@pytest.mark.parametrize("item, key", [
+    ("no.such.key=1", "no.such.key"),
+    ("train.stpes=3", "train.stpes"),
+    ("train.batch_size=-4", "train.batch_size"),
+    ("train.k=0", "train.k"),
+    ("train.loss=wasserstein", "train.loss"),
+    ("model.g=resnet", "model.g"),
+    ("train.steps=abc", "train.steps"),
+    ("seed=1.5", "seed"),
+    ("precision=fp8", "precision"),
+])
+def test_bad_overrides_name_the_key(item, key):
+    with pytest.raises(GankitError, match=key.replace(".", r"\.")):
+        config.load(CONFIGS / "ring8.toml", [item])
+
+
+def test_unknown_key_in_file_is_named(tmp_path):
+    f = tmp_path / "c.toml"
+    f.write_text("[train]\nsteps = 3\nwarp = 9\n")
+    with pytest.raises(GankitError, match=r"train\.warp"):
+        config.load(f)
+
+
+def test_malformed_and_missing_files(tmp_path):
+    f = tmp_path / "c.toml"
+    f.write_text("seed = [unclosed\n")
+    with pytest.raises(GankitError, match="not valid TOML"):
+        config.load(f)
+    with pytest.raises(GankitError, match="not found"):
+        config.load(tmp_path / "nope.toml")
+
+
+def test_set_values_are_typed():
+    cfg = config.load(None, ["train.loss=minimax", "optim.lr_g=1", "model.batch_norm=true", "data.name=grid25"])
+    assert cfg.train.loss == "minimax" and cfg.optim.lr_g == 1.0 and isinstance(cfg.optim.lr_g, float)
+    assert cfg.model.batch_norm is True and cfg.data.name == "grid25"

@@ -1,0 +1,76 @@
+import math
+
+import pytest
+import torch
+
+from gankit.config import ModelConfig
+from gankit.nets import Maxout, MLPDiscriminator, build_discriminator, build_generator, sample_noise
+
+
+def test_maxout_is_the_max_over_pieces_of_linear_maps():
+    torch.manual_seed(0)
+    m = Maxout(6, units=4, pieces=3)
+    x = torch.randn(5, 6)
+    y = m(x)
+    w, b = m.linear.weight.view(4, 3, 6), m.linear.bias.view(4, 3)
+    with torch.no_grad():
+        slow = torch.tensor([[max(float(w[u, p] @ x[i] + b[u, p]) for p in range(3)) for u in range(4)]
+                             for i in range(5)])
+    assert y.shape == (5, 4)
+    assert torch.allclose(y, slow.float(), atol=1e-6)
+
+
+def test_dropout_keeps_the_papers_fractions_in_training_and_nothing_drops_in_eval():
+    D = build_discriminator(ModelConfig(d="paper-mnist"), (1, 28, 28), "image")
+    drops = [m for m in D.modules() if isinstance(m, torch.nn.Dropout)]
+    assert [d.p for d in drops] == [0.2, 0.5, 0.5]  # keep 80% of inputs, 50% of hidden units
+    torch.manual_seed(1)
+    x = torch.ones(2000, 784)
+    y = drops[0](x)
+    assert abs((y != 0).float().mean().item() - 0.8) < 0.01
+    assert torch.allclose(y[y != 0], torch.tensor(1 / 0.8))  # inverted dropout: kept units scaled by 1/0.8
+    D.eval()
+    x = torch.rand(3, 1, 28, 28)
+    assert torch.equal(D(x), D(x))
+
+
+def test_paper_nets_shapes_init_and_output_bias():
+    torch.manual_seed(0)
+    mean = torch.rand(1, 28, 28) * 0.8 + 0.1
+    G = build_generator(ModelConfig(g="paper-mnist", z_dim=100), (1, 28, 28), "image", mean)
+    widths = [m.out_features for m in G.modules() if isinstance(m, torch.nn.Linear)]
+    assert widths == [1200, 1200, 784]
+    for m in G.modules():
+        if isinstance(m, torch.nn.Linear):
+            assert m.weight.abs().max() <= 0.05
+    assert torch.allclose(torch.sigmoid(G.out.bias), mean.flatten(), atol=1e-5)
+    x = G(torch.zeros(4, 100))
+    assert x.shape == (4, 1, 28, 28) and 0 <= x.min() and x.max() <= 1
+    D = build_discriminator(ModelConfig(d="paper-mnist"), (1, 28, 28), "image")
+    maxouts = [m for m in D.modules() if isinstance(m, Maxout)]
+    assert [(m.units, m.pieces) for m in maxouts] == [(240, 5), (240, 5)]
+    assert max(p.abs().max().item() for p in D.parameters()) <= 0.005
+    assert D(torch.rand(4, 1, 28, 28)).shape == (4,)
+
+
+def test_mlp_output_follows_data_kind():
+    cfg = ModelConfig(z_dim=3, g_hidden=[8])
+    img = build_generator(cfg, (1, 4, 4), "image")(torch.randn(50, 3) * 100)
+    assert 0 <= img.min() and img.max() <= 1
+    pts = build_generator(cfg, (2,), "points")(torch.randn(50, 3) * 100)
+    assert pts.abs().max() > 1  # linear output: no squashing for data in its own units
+
+
+@pytest.mark.parametrize("prior", ["uniform", "gaussian"])
+def test_priors_have_unit_variance(prior):
+    z = sample_noise(prior, 200_000, 2, torch.Generator().manual_seed(0))
+    assert abs(z.mean().item()) < 0.01 and abs(z.var().item() - 1) < 0.01
+    if prior == "uniform":
+        assert z.abs().max() <= math.sqrt(3)
+
+
+def test_discriminator_returns_logits_not_probabilities():
+    D = MLPDiscriminator((2,), [16])
+    with torch.no_grad():
+        D.net[-1].bias.fill_(50.0)
+    assert D(torch.zeros(3, 2)).min() > 1  # a probability could not exceed 1

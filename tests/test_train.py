@@ -1,0 +1,112 @@
+"""Algorithm 1's loop: k D steps per G step, determinism, exact resume, divergence handling."""
+
+import pytest
+import torch
+
+from gankit import checkpoint, config, losses
+from gankit.errors import GankitError
+from gankit.train import Batches, train
+
+from conftest import CONFIGS
+
+TINY = ["train.steps=30", "train.batch_size=32", "train.log_every=5", "train.sample_every=0",
+        "train.checkpoint_every=10", "model.g_hidden=[16]", "model.d_hidden=[16]", "threads=1"]
+
+
+def tiny(*extra):
+    return config.load(CONFIGS / "ring8.toml", TINY + list(extra))
+
+
+def weights(module):
+    return {k: v.clone() for k, v in module.state_dict().items()}
+
+
+def same(a, b):
+    return a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_exactly_k_discriminator_steps_per_generator_step(tmp_path):
+    res = train(tiny("train.k=3", "train.steps=7"), tmp_path / "r", quiet=True)
+    ck = checkpoint.load(tmp_path / "r" / "checkpoints" / "latest.pt")
+    adam_steps = lambda opt: {int(s["step"]) for s in opt["state"].values()}  # noqa: E731
+    assert adam_steps(ck["opt_D"]) == {21} and adam_steps(ck["opt_G"]) == {7}
+    assert ck["examples_seen"] == 7 * 3 * 32  # each D step takes a fresh minibatch of m examples
+    assert res.step == 7
+
+
+def test_same_seed_same_weights_bit_for_bit(tmp_path):
+    a = train(tiny("model.d=maxout", "model.d_dropout=0.5"), tmp_path / "a", quiet=True)
+    b = train(tiny("model.d=maxout", "model.d_dropout=0.5"), tmp_path / "b", quiet=True)
+    c = train(tiny("model.d=maxout", "model.d_dropout=0.5", "seed=1"), tmp_path / "c", quiet=True)
+    assert same(weights(a.G), weights(b.G)) and same(weights(a.D), weights(b.D))
+    assert not same(weights(a.G), weights(c.G))
+
+
+def test_resume_continues_exactly(tmp_path):
+    # Dropout in D and the data/noise streams all have to be restored for this to hold.
+    extra = ("model.d=maxout", "model.d_dropout=0.5", "train.checkpoint_every=7")
+    straight = train(tiny(*extra), tmp_path / "s", quiet=True)
+    cut = train(tiny(*extra, "train.steps=14"), tmp_path / "r", quiet=True)
+    assert cut.step == 14
+    resumed = train(None, resume=tmp_path / "r", overrides=["train.steps=30"], quiet=True)
+    assert resumed.step == 30
+    assert same(weights(straight.G), weights(resumed.G)) and same(weights(straight.D), weights(resumed.D))
+
+
+def test_time_limit_stops_cleanly_and_resume_matches(tmp_path):
+    straight = train(tiny("train.steps=400"), tmp_path / "s", quiet=True)
+    cut = train(tiny("train.steps=400", "train.time_limit=0.2"), tmp_path / "r", quiet=True)
+    assert cut.stopped == "time_limit" and 0 < cut.step < 400
+    assert checkpoint.load(tmp_path / "r" / "checkpoints" / "latest.pt")["step"] == cut.step
+    resumed = train(None, resume=tmp_path / "r", overrides=["train.time_limit=0"], quiet=True)
+    assert same(weights(straight.G), weights(resumed.G))
+
+
+def test_checkpoint_format(tmp_path):
+    train(tiny(), tmp_path / "r", quiet=True)
+    ck = torch.load(tmp_path / "r" / "checkpoints" / "latest.pt", weights_only=True)
+    assert {"G", "D", "opt_G", "opt_D", "step", "rng", "config", "format_version"} <= ck.keys()
+    assert ck["step"] == 30 and config.from_toml_text(ck["config"]).train.steps == 30
+    assert (tmp_path / "r" / "config.toml").read_text() == ck["config"]
+    assert not list((tmp_path / "r" / "checkpoints").glob("*.tmp"))
+
+
+def test_keep_every_keeps_step_files(tmp_path):
+    train(tiny("train.keep_every=10"), tmp_path / "r", quiet=True)
+    names = sorted(p.name for p in (tmp_path / "r" / "checkpoints").glob("step-*.pt"))
+    assert names == ["step-0000010.pt", "step-0000020.pt", "step-0000030.pt"]
+
+
+def test_divergence_stops_and_keeps_last_good_checkpoint(tmp_path, monkeypatch):
+    calls = {"n": 0}
+    real = losses.GENERATOR_LOSSES["nonsaturating"]
+
+    def poisoned(logits):
+        calls["n"] += 1
+        out = real(logits)
+        return out * float("nan") if calls["n"] > 13 else out
+
+    monkeypatch.setitem(losses.GENERATOR_LOSSES, "nonsaturating", poisoned)
+    with pytest.raises(GankitError, match="NaN or inf.*last good checkpoint \\(step 10\\)"):
+        train(tiny(), tmp_path / "r", quiet=True)
+    ck = checkpoint.load(tmp_path / "r" / "checkpoints" / "latest.pt")
+    assert ck["step"] == 10
+    assert all(torch.isfinite(v).all() for v in ck["G"].values())
+
+
+def test_new_run_refuses_to_overwrite_an_existing_run(tmp_path):
+    train(tiny(), tmp_path / "r", quiet=True)
+    before = (tmp_path / "r" / "checkpoints" / "latest.pt").read_bytes()
+    with pytest.raises(GankitError, match="already holds a run"):
+        train(tiny(), tmp_path / "r", quiet=True)
+    assert (tmp_path / "r" / "checkpoints" / "latest.pt").read_bytes() == before
+
+
+def test_batches_cover_each_epoch_once_and_position_is_the_whole_state():
+    data = torch.arange(10).float().unsqueeze(1)
+    b = Batches(data, seed=3)
+    first = torch.cat([b.next(3) for _ in range(3)] + [b.next(1)]).squeeze(1)
+    assert sorted(first.tolist()) == list(range(10))  # one epoch, without replacement
+    later = b.next(7)
+    b2 = Batches(data, seed=3, position=10)
+    assert torch.equal(b2.next(7), later)
