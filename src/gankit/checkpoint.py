@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import pickle
 import tempfile
+import warnings
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -44,10 +45,12 @@ def load(path: str | Path) -> dict[str, Any]:
     if not path.is_file():
         raise GankitError(f"checkpoint {path} not found (train first, or give an existing .pt file)")
     try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # torch warns about pickle protocols before refusing
+            state = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as e:
-        first = str(e).strip().splitlines()[0] if str(e).strip() else "unsupported content"
-        raise GankitError(f"{path} is not a gankit checkpoint: weights_only loading refused it ({first[:160]})") from None
+        raise GankitError(f"{path} is not a gankit checkpoint: weights_only loading refused it "
+                          f"({_refusal_reason(str(e))}); it is never loaded unsafely") from None
     except (RuntimeError, EOFError, OSError, zipfile.BadZipFile, ValueError) as e:
         msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise GankitError(f"{path} is not a readable checkpoint (truncated or corrupt: {msg[:160]})") from None
@@ -57,6 +60,15 @@ def load(path: str | Path) -> dict[str, Any]:
         raise GankitError(f"{path} has checkpoint format {state['format_version']}, newer than this gankit "
                           f"reads ({FORMAT_VERSION}); upgrade gankit")
     return state
+
+
+def _refusal_reason(text: str) -> str:
+    """The one useful line of torch's long weights_only refusal (e.g. the global it refused)."""
+    for line in text.splitlines():
+        line = line.strip()
+        if line.startswith(("Unsupported", "Trying to")) or "GLOBAL" in line:
+            return line[:160]
+    return "it holds objects other than tensors, numbers and strings"
 
 
 def resolve(run: str | Path, which: str = "latest") -> Path:
