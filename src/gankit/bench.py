@@ -1,0 +1,122 @@
+"""`make bench`: training and evaluation speed on this machine, written to BENCHMARKS.md.
+
+Figures from one run are compared only with each other (ratios), since the CPU model changes
+from machine to machine; the machine and date are recorded with them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+from . import config as config_mod
+from .train import Session, fit
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# (label, config file, overrides): what users train, from the toy set to the paper's nets.
+CASES = [
+    ("ring8 MLP 128x2, batch 256, 1 thread", "ring8.toml", []),
+    ("demo MLP, Fashion-MNIST, batch 64", "fashion-mnist.toml", []),
+    ("paper nets (1200-1200 / maxout 240x5), batch 100, fp32", "paper-fashion-mnist.toml", []),
+    ("paper nets (1200-1200 / maxout 240x5), batch 100, bf16", "paper-fashion-mnist.toml", ["precision=bf16"]),
+]
+
+
+def cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def device_name(device: torch.device) -> str:
+    if device.type == "cuda":
+        return torch.cuda.get_device_name(device)
+    return f"{cpu_name()}, {torch.get_num_threads()} threads"
+
+
+def measure(cfg_file: str, overrides: list[str], seconds: float) -> dict:
+    """Generator steps per second of Algorithm 1 (k=1), after a warm-up, on the config's nets."""
+    base_threads = torch.get_num_threads()
+    cfg = config_mod.load(ROOT / "configs" / cfg_file,
+                          overrides + ["train.sample_every=0", "train.log_every=1000000",
+                                       "train.checkpoint_every=1000000", "train.steps=20"])
+    with tempfile.TemporaryDirectory() as tmp:
+        s = Session(cfg, Path(tmp), quiet=True)
+        fit(s)  # warm-up: allocator, kernels
+        steps, t0 = 0, time.perf_counter()
+        while time.perf_counter() - t0 < seconds:
+            s.config.train.steps = s.step + 20
+            fit(s)
+            steps += 20
+        if s.device.type == "cuda":
+            torch.cuda.synchronize()
+        dt = time.perf_counter() - t0
+        s.log.close()
+        device = device_name(s.device)
+    torch.set_num_threads(base_threads)
+    return {"steps_per_s": steps / dt, "examples_per_s": steps * cfg.train.batch_size * (cfg.train.k + 1) / dt,
+            "device": device}
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m gankit.bench")
+    p.add_argument("--out", default="BENCHMARKS.md")
+    p.add_argument("--seconds", type=float, default=15.0, help="measuring time per case")
+    a = p.parse_args(argv)
+    rows = []
+    for label, f, over in CASES:
+        r = measure(f, over, a.seconds)
+        rows.append((label, f, over, r))
+        print(f"bench: {label}: {r['steps_per_s']:.1f} steps/s", file=sys.stderr)
+    fp32 = rows[2][3]["steps_per_s"]
+    bf16 = rows[3][3]["steps_per_s"]
+    extra = _extra_benchmarks()
+    when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT).stdout.strip()
+    lines = [
+        "# Benchmarks", "",
+        "Written by `make bench` (`python -m gankit.bench`); compare figures only within one run.", "",
+        f"- date: {when}", f"- commit: {commit or 'unknown'}", f"- machine: {rows[0][3]['device'].split(',')[0]}",
+        f"- torch {torch.__version__}, Python {platform.python_version()}, {platform.system()} {platform.machine()}", "",
+        "## Training speed (Algorithm 1, k = 1)", "",
+        "One generator step = one D step and one G step; examples/s counts real and generated examples.", "",
+        "| case | config | device, threads | G steps/s | examples/s |", "|---|---|---|---:|---:|",
+    ]
+    for label, f, over, r in rows:
+        cfgtxt = f"configs/{f}" + (" " + " ".join(f"--set {o}" for o in over) if over else "")
+        lines.append(f"| {label} | `{cfgtxt}` | {r['device']} | {r['steps_per_s']:.1f} | {r['examples_per_s']:.0f} |")
+    lines += ["", f"bf16 / fp32 speed ratio on the paper's nets: **{bf16 / fp32:.2f}×** (same run, same machine).", ""]
+    lines += extra
+    lines += ["## Reproduce", "", "```", "make bench", "```", ""]
+    Path(a.out).write_text("\n".join(lines))
+    print(f"bench: wrote {a.out}", file=sys.stderr)
+    return 0
+
+
+def _extra_benchmarks() -> list[str]:
+    """Evaluation-side figures that other modules register (Parzen, metrics, …)."""
+    out: list[str] = []
+    try:
+        from .bench_extra import benchmarks  # optional: metric modules add their own timings
+    except ImportError:
+        return out
+    for title, table in benchmarks():
+        out += [f"## {title}", "", *table, ""]
+    return out
+
+
+if __name__ == "__main__":
+    sys.exit(main())
