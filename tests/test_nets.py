@@ -74,3 +74,14 @@ def test_discriminator_returns_logits_not_probabilities():
     with torch.no_grad():
         D.net[-1].bias.fill_(50.0)
     assert D(torch.zeros(3, 2)).min() > 1  # a probability could not exceed 1
+
+
+def test_max_norm_caps_each_units_incoming_weights():
+    from gankit.nets import apply_max_norm
+
+    lin = torch.nn.Linear(5, 3)
+    with torch.no_grad():
+        lin.weight.copy_(torch.tensor([[3.0, 4, 0, 0, 0], [0.1, 0, 0, 0, 0], [0, 0, 0, 6, 8]]))
+    apply_max_norm(lin, 2.0)
+    assert torch.allclose(lin.weight.norm(dim=1), torch.tensor([2.0, 0.1, 2.0]))
+    assert torch.allclose(lin.weight[0], torch.tensor([1.2, 1.6, 0, 0, 0]))  # direction kept

@@ -62,6 +62,16 @@ class Maxout(nn.Module):
         return y.view(*y.shape[:-1], self.units, self.pieces).amax(-1)
 
 
+def apply_max_norm(module: nn.Module, limit: float) -> None:
+    """Rescale each unit's incoming weight vector to norm <= limit (pylearn2's max_col_norm, which
+    the paper's discriminator used to keep SGD at lr 0.1 stable)."""
+    with torch.no_grad():
+        for m in module.modules():
+            if isinstance(m, nn.Linear):
+                norms = m.weight.norm(dim=1, keepdim=True)
+                m.weight.mul_(torch.clamp(limit / norms.clamp_min(1e-12), max=1.0))
+
+
 def _init_uniform(module: nn.Module, scale: float) -> None:
     """Weights U(-scale, scale), biases 0: the paper's initialization (pylearn2 irange)."""
     for m in module.modules():
@@ -112,8 +122,9 @@ class MLPDiscriminator(nn.Module):
 
     def __init__(self, in_shape: tuple[int, ...], hidden: list[int], activation: str = "relu",
                  dropout: float = 0.0, input_dropout: float = 0.0, maxout_pieces: int = 0,
-                 init_scale: float = 0.0):
+                 init_scale: float = 0.0, max_norm: float = 0.0):
         super().__init__()
+        self.max_norm = max_norm  # > 0: a constraint applied after every optimizer step
         layers: list[nn.Module] = [nn.Flatten()]
         if input_dropout > 0:
             layers.append(nn.Dropout(input_dropout))
@@ -171,8 +182,8 @@ def _maxout_d(cfg: ModelConfig, shape, kind, pixel_mean):
 
 def _paper_d(cfg: ModelConfig, shape, kind, pixel_mean):
     # The paper's MNIST discriminator: maxout 240x5 -> maxout 240x5 -> 1, U(-0.005, 0.005);
-    # dropout keeps 80% of inputs and 50% of hidden units.
-    return MLPDiscriminator(shape, [240, 240], "relu", 0.5, 0.2, 5, 0.005)
+    # dropout keeps 80% of inputs and 50% of hidden units; unit weight norms at most 1.9365.
+    return MLPDiscriminator(shape, [240, 240], "relu", 0.5, 0.2, 5, 0.005, max_norm=1.9365)
 
 
 GENERATORS = {"mlp": _mlp_g, "paper-mnist": _paper_g}

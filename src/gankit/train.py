@@ -132,6 +132,8 @@ class Session:
         self.D = nets.build_discriminator(cfg, self.dataset.shape, self.dataset.kind).to(self.device)
         self.opt_G = optim.build(config.optim, self.G.parameters(), config.optim.lr_g)
         self.opt_D = optim.build(config.optim, self.D.parameters(), config.optim.lr_d)
+        if getattr(self.D, "max_norm", 0):  # a weight constraint belongs to the update, not the loop
+            self.opt_D.register_step_post_hook(lambda *_: nets.apply_max_norm(self.D, self.D.max_norm))
         self.batches = Batches(self.dataset.train.to(self.device), config.seed)
         self.noise = Noise(cfg.prior, cfg.z_dim, config.seed, self.device)
         self.step, self.elapsed, self.extra = 0, 0.0, {}
