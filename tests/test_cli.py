@@ -17,10 +17,11 @@ FAST = ["--set", "train.steps=40", "--set", "train.checkpoint_every=20", "--set"
         "--set", "model.g_hidden=[32]", "--set", "model.d_hidden=[32]"]
 
 
-def gankit(*args, check=True):
+def gankit(*args, check=True, cwd=None):
     """Run the real console entry point in a subprocess, as a user would."""
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    p = subprocess.run([sys.executable, "-m", "gankit", *map(str, args)], capture_output=True, text=True, env=env)
+    p = subprocess.run([sys.executable, "-m", "gankit", *map(str, args)], capture_output=True, text=True, env=env,
+                       cwd=cwd)
     if check and p.returncode != 0:
         raise AssertionError(f"gankit {args} exited {p.returncode}: {p.stderr}")
     return p
@@ -71,6 +72,7 @@ def _one_line_error(p):
 
 @pytest.mark.parametrize("args, needle", [
     (["train", "--config", "nope.toml", "--out", "x"], "not found"),
+    (["train", "--config", CONFIGS / "ring8.toml", "--set", "data.name=mnist", "--set", "data.dir=.", "--out", "x"], "mnist"),
     (["train", "--config", CONFIGS / "ring8.toml", "--set", "no.such.key=1", "--out", "x"], "no.such.key"),
     (["train", "--config", CONFIGS / "ring8.toml", "--set", "train.batch_size=-4", "--out", "x"], "train.batch_size"),
     (["train", "--config", CONFIGS / "ring8.toml", "--set", "train.k=0", "--out", "x"], "train.k"),
@@ -80,9 +82,9 @@ def _one_line_error(p):
     (["frobnicate"], "invalid choice"),
 ])
 def test_bad_input_is_one_line_and_exit_2(args, needle, tmp_path):
-    p = gankit(*args, check=False)
+    p = gankit(*args, check=False, cwd=tmp_path)
     assert needle in _one_line_error(p)
-    assert not (tmp_path / "x").exists()
+    assert not (tmp_path / "x").exists()  # nothing was started
 
 
 def test_bad_input_leaves_existing_files_alone(run, tmp_path):

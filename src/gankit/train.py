@@ -302,10 +302,14 @@ class Session:
 
 # --- the entry points ---------------------------------------------------------------------------
 
-def _new_run_dir(out: str | Path) -> Path:
+def _check_new_run_dir(out: str | Path) -> Path:
     run = Path(out)
     if (run / "checkpoints" / "latest.pt").exists() or (run / "log.jsonl").exists():
         raise GankitError(f"{run} already holds a run (continue it with --resume {run}, or choose another --out)")
+    return run
+
+
+def _make_run_dir(run: Path) -> None:
     try:
         (run / "checkpoints").mkdir(parents=True, exist_ok=True)
         (run / "samples").mkdir(exist_ok=True)
@@ -314,7 +318,6 @@ def _new_run_dir(out: str | Path) -> Path:
         probe.unlink()
     except OSError as e:
         raise GankitError(f"cannot write the run directory {run}: {e.strerror or e} (choose a writable --out)") from None
-    return run
 
 
 def train(config: Config, out: str | Path | None = None, *, resume: str | Path | None = None,
@@ -340,8 +343,10 @@ def train(config: Config, out: str | Path | None = None, *, resume: str | Path |
         if config is None or out is None:
             raise GankitError("train needs a config and an output folder (or resume=RUN)")
         config.validate()
-        run, state = _new_run_dir(out), None
+        run, state = _check_new_run_dir(out), None
+    # Everything that can fail on bad input (data, nets, checkpoint) fails before a file is written.
     session = Session(config, run, state, quiet=quiet)
+    _make_run_dir(run)
     (run / "config.toml").write_text(config.to_toml())
     _attach_hooks(session)
     s = session
