@@ -85,3 +85,21 @@ def test_max_norm_caps_each_units_incoming_weights():
     apply_max_norm(lin, 2.0)
     assert torch.allclose(lin.weight.norm(dim=1), torch.tensor([2.0, 0.1, 2.0]))
     assert torch.allclose(lin.weight[0], torch.tensor([1.2, 1.6, 0, 0, 0]))  # direction kept
+
+
+@pytest.mark.parametrize("shape", [(1, 28, 28), (3, 32, 32), (1, 8, 8)])
+def test_conv_nets_fit_image_shapes(shape):
+    cfg = ModelConfig(g="conv", d="conv", z_dim=10, conv_width=8)
+    G, D = build_generator(cfg, shape, "image"), build_discriminator(cfg, shape, "image")
+    x = G(torch.randn(4, 10))
+    assert x.shape == (4, *shape) and 0 <= x.min() and x.max() <= 1
+    assert D(x).shape == (4,)
+
+
+def test_conv_nets_refuse_points_and_odd_sizes():
+    from gankit.errors import GankitError
+
+    with pytest.raises(GankitError, match="model.g = conv"):
+        build_generator(ModelConfig(g="conv"), (2,), "points")
+    with pytest.raises(GankitError, match="model.d = conv"):
+        build_discriminator(ModelConfig(d="conv"), (1, 30, 30), "image")

@@ -45,6 +45,7 @@ class ModelConfig:
     d_dropout: float = 0.0  # dropout on D's hidden units (mlp/maxout)
     d_input_dropout: float = 0.0
     maxout_pieces: int = 5
+    conv_width: int = 64  # conv nets: channels of the widest layer next to the image
     init_scale_g: float = 0.0  # weights U(-s, s) when > 0, else PyTorch's default init
     init_scale_d: float = 0.0
 
@@ -61,6 +62,7 @@ class ModelConfig:
                f"unknown activation {self.activation!r}; one of {sorted(ACTIVATIONS)}")
         _check(0 <= self.d_dropout < 1, "model.d_dropout", "must be in [0, 1)")
         _check(0 <= self.d_input_dropout < 1, "model.d_input_dropout", "must be in [0, 1)")
+        _check(self.conv_width >= 1, "model.conv_width", "must be >= 1")
         _check(self.maxout_pieces >= 1, "model.maxout_pieces", "must be >= 1")
         _check(self.init_scale_g >= 0, "model.init_scale_g", "must be >= 0")
         _check(self.init_scale_d >= 0, "model.init_scale_d", "must be >= 0")

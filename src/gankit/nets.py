@@ -146,6 +146,52 @@ class MLPDiscriminator(nn.Module):
         return self.net(x).squeeze(-1)
 
 
+class ConvGenerator(nn.Module):
+    """DCGAN-style (Radford et al., 2016): z -> 2w×(s/4)² -> upsample ×2 -> w×(s/2)² -> C×s²,
+    batch norm and ReLU inside, sigmoid out. For square images whose side is divisible by 4."""
+
+    def __init__(self, z_dim: int, out_shape: tuple[int, ...], width: int = 64,
+                 output_bias: torch.Tensor | None = None):
+        super().__init__()
+        c, h, w = out_shape
+        self.out_shape, self.s0 = tuple(out_shape), h // 4
+        self.fc = nn.Sequential(nn.Linear(z_dim, 2 * width * self.s0 * self.s0), nn.BatchNorm1d(2 * width * self.s0 * self.s0), nn.ReLU())
+        self.up = nn.Sequential(
+            nn.ConvTranspose2d(2 * width, width, 4, stride=2, padding=1), nn.BatchNorm2d(width), nn.ReLU(),
+            nn.ConvTranspose2d(width, c, 4, stride=2, padding=1),
+        )
+        self.width = width
+        self.out_bias = nn.Parameter(torch.zeros(out_shape) if output_bias is None else output_bias.reshape(out_shape).clone())
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        h = self.fc(z).view(len(z), 2 * self.width, self.s0, self.s0)
+        return torch.sigmoid(self.up(h) + self.out_bias)
+
+
+class ConvDiscriminator(nn.Module):
+    """Two stride-2 convolutions with leaky ReLU, then a linear logit (DCGAN's D, shortened)."""
+
+    def __init__(self, in_shape: tuple[int, ...], width: int = 64, dropout: float = 0.0):
+        super().__init__()
+        c, h, w = in_shape
+        self.net = nn.Sequential(
+            nn.Conv2d(c, width, 4, stride=2, padding=1), nn.LeakyReLU(0.2),
+            nn.Conv2d(width, 2 * width, 4, stride=2, padding=1), nn.LeakyReLU(0.2),
+            nn.Flatten(), nn.Dropout(dropout), nn.Linear(2 * width * (h // 4) * (w // 4), 1),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x).squeeze(-1)
+
+
+def _require_conv_shape(shape, kind, which):
+    from .errors import GankitError
+
+    if kind != "image" or len(shape) != 3 or shape[1] % 4 or shape[2] % 4:
+        raise GankitError(f"model.{which} = conv needs images with sides divisible by 4, not shape {shape} "
+                          f"(use model.{which} = mlp, or data.size divisible by 4)")
+
+
 # --- registry: config -> nets -------------------------------------------------------------------
 
 def _output_for(kind: str) -> str:
@@ -186,8 +232,18 @@ def _paper_d(cfg: ModelConfig, shape, kind, pixel_mean):
     return MLPDiscriminator(shape, [240, 240], "relu", 0.5, 0.2, 5, 0.005, max_norm=1.9365)
 
 
-GENERATORS = {"mlp": _mlp_g, "paper-mnist": _paper_g}
-DISCRIMINATORS = {"mlp": _mlp_d, "maxout": _maxout_d, "paper-mnist": _paper_d}
+def _conv_g(cfg: ModelConfig, shape, kind, pixel_mean):
+    _require_conv_shape(shape, kind, "g")
+    return ConvGenerator(cfg.z_dim, shape, cfg.conv_width, _pixel_logits(pixel_mean))
+
+
+def _conv_d(cfg: ModelConfig, shape, kind, pixel_mean):
+    _require_conv_shape(shape, kind, "d")
+    return ConvDiscriminator(shape, cfg.conv_width, cfg.d_dropout)
+
+
+GENERATORS = {"mlp": _mlp_g, "paper-mnist": _paper_g, "conv": _conv_g}
+DISCRIMINATORS = {"mlp": _mlp_d, "maxout": _maxout_d, "paper-mnist": _paper_d, "conv": _conv_d}
 
 
 def build_generator(cfg: ModelConfig, shape: tuple[int, ...], kind: str,
