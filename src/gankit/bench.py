@@ -24,11 +24,15 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # (label, config file, overrides): what users train, from the toy set to the paper's nets.
 CASES = [
-    ("ring8 MLP 128x2, batch 256, 1 thread", "ring8.toml", []),
-    ("demo MLP, Fashion-MNIST, batch 64", "fashion-mnist.toml", []),
+    ("ring8 MLP 128x2, batch 256", "ring8.toml", ["threads=1"]),
+    ("demo MLP, Fashion-MNIST, batch 64, 1 thread", "fashion-mnist.toml", ["threads=1"]),
+    ("demo MLP, Fashion-MNIST, batch 64, 2 threads", "fashion-mnist.toml", ["threads=2"]),
+    ("conv GAN, Fashion-MNIST, batch 64", "fashion-mnist-conv.toml", []),
     ("paper nets (1200-1200 / maxout 240x5), batch 100, fp32", "paper-fashion-mnist.toml", []),
     ("paper nets (1200-1200 / maxout 240x5), batch 100, bf16", "paper-fashion-mnist.toml", ["precision=bf16"]),
 ]
+FP32, BF16 = 4, 5  # rows compared as a ratio
+EVAL_METRICS = ["parzen", "fd", "kid", "prdc"]  # timed when registered
 
 
 def cpu_name() -> str:
@@ -81,9 +85,9 @@ def main(argv: list[str] | None = None) -> int:
         r = measure(f, over, a.seconds)
         rows.append((label, f, over, r))
         print(f"bench: {label}: {r['steps_per_s']:.1f} steps/s", file=sys.stderr)
-    fp32 = rows[2][3]["steps_per_s"]
-    bf16 = rows[3][3]["steps_per_s"]
-    extra = _extra_benchmarks()
+    fp32 = rows[FP32][3]["steps_per_s"]
+    bf16 = rows[BF16][3]["steps_per_s"]
+    extra = _eval_benchmarks()
     when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT).stdout.strip()
     lines = [
@@ -106,16 +110,29 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _extra_benchmarks() -> list[str]:
-    """Evaluation-side figures that other modules register (Parzen, metrics, …)."""
-    out: list[str] = []
-    try:
-        from .bench_extra import benchmarks  # optional: metric modules add their own timings
-    except ImportError:
-        return out
-    for title, table in benchmarks():
-        out += [f"## {title}", "", *table, ""]
-    return out
+def _eval_benchmarks() -> list[str]:
+    """Seconds per metric on 10k real Fashion-MNIST test images as the samples (the real split
+    as reference): the cost a user pays per `gankit evaluate --n 10000`. Feature nets are built
+    once before timing."""
+    from . import data, metrics
+
+    names = [m for m in EVAL_METRICS if m in metrics.names()]
+    if not names or not data.probe(config_mod.DataConfig(name="fashion-mnist")).available:
+        return []
+    ds = data.load(config_mod.DataConfig(name="fashion-mnist"))
+    x = ds.test[:10000]
+    lines = ["## Evaluation speed (10k samples, Fashion-MNIST)", "",
+             f"Threads: {torch.get_num_threads()}. Command: `gankit evaluate RUN --metrics NAME --n 10000`.", "",
+             "| metric | seconds | result |", "|---|---:|---|"]
+    for name in names:
+        metrics.evaluate(x[:200], data=ds, metrics=[name])  # warm-up: builds feature nets, caches
+        t0 = time.perf_counter()
+        r = metrics.evaluate(x, data=ds, metrics=[name])
+        dt = time.perf_counter() - t0
+        shown = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in r.items())
+        lines.append(f"| {name} | {dt:.1f} | {shown} |")
+        print(f"bench: evaluate {name}: {dt:.1f} s", file=sys.stderr)
+    return lines + [""]
 
 
 if __name__ == "__main__":
