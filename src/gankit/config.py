@@ -24,6 +24,7 @@ class DataConfig:
     n: int = 0  # toy/tabular: size of the training set (0 = the data set's default)
     channels: int = 0  # folder: 1 (grayscale) or 3 (RGB); 0 = decide from the images
     size: int = 32  # folder: images are resized to size x size
+    cache_dir: str = ""  # folder: where decoded images are cached ("" = $GANKIT_CACHE/folders or ~/.cache/gankit/folders)
 
     def validate(self) -> None:
         _check(bool(self.name), "data.name", "must name a data set (see `gankit datasets`)")

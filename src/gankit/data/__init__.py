@@ -68,6 +68,6 @@ def listing() -> list[tuple[str, Probe]]:
 
 
 # Importing the source modules registers them.
-from . import digits, idx, toy  # noqa: E402,F401
+from . import cifar, digits, folder, idx, tabular, toy  # noqa: E402,F401
 
 __all__ = ["Dataset", "Probe", "load", "probe", "listing", "names", "register"]
