@@ -103,10 +103,11 @@ def read_csv(path: Path, selected: list[str] | None = None) -> tuple[list[str], 
                 raise GankitError(f"{path} line 1: column name {', '.join(map(repr, dupes))} appears twice (rename one)")
             _check_header(path, names)
             rows = []
+            end = reader.line_num
             for row in reader:
-                if not row or all(not cell.strip() for cell in row) and len(row) == 1:
+                line, end = end + 1, reader.line_num  # a quoted cell may span lines: name the first
+                if not row or (len(row) == 1 and not row[0].strip()):
                     continue
-                line = reader.line_num
                 if len(row) != len(header):
                     raise GankitError(f"{path} line {line} has {len(row)} cells but the header has {len(header)} (fix the file)")
                 rows.append([_number(row[j], path, line, header[j]) for j in use])

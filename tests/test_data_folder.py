@@ -1,0 +1,148 @@
+"""folder:PATH: images of mixed formats, corrupt files, channels, the decode cache and the split."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from gankit.config import DataConfig
+from gankit.data import folder, load, probe
+from gankit.errors import GankitError
+
+RED, BLUE, GREY = (255, 0, 0), (0, 0, 255), (90, 90, 90)
+
+
+@pytest.fixture(autouse=True)
+def cache_home(tmp_path, monkeypatch):
+    monkeypatch.setenv("GANKIT_CACHE", str(tmp_path / "cache"))
+    return tmp_path / "cache" / "folders"
+
+
+def solid(path, colour, size=(10, 10), mode="RGB", **save):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.new(mode, size, colour).save(path, **save)
+
+
+def mixed_folder(root):
+    """Five readable images in four formats and two folders, plus two files Pillow cannot read."""
+    solid(root / "a.png", RED)
+    solid(root / "b.jpg", BLUE, quality=100)
+    solid(root / "sub" / "c.webp", RED, lossless=True)
+    solid(root / "sub" / "deeper" / "d.bmp", BLUE)
+    wide = np.zeros((10, 30, 3), np.uint8)  # red sides, blue centre: a center crop keeps only blue
+    wide[:] = RED
+    wide[:, 10:20] = BLUE
+    Image.fromarray(wide).save(root / "sub" / "wide.png")
+    (root / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n" + os.urandom(100))
+    (root / "notes.txt").write_text("not an image\n")
+
+
+def colours(x):
+    """Each image's single colour as a 0..255 tuple (the test images are solid)."""
+    flat = (x * 255).round().reshape(len(x), x.shape[1], -1)
+    assert (flat.amax(2) - flat.amin(2)).max() <= 2, "images are not solid colour"
+    return sorted(tuple(int(v) for v in img[:, 0]) for img in flat)
+
+
+def test_mixed_folder_loads_crops_and_counts_unreadable_once(tmp_path, capsys):
+    mixed_folder(tmp_path / "imgs")
+    ds = load(DataConfig(name=f"folder:{tmp_path / 'imgs'}", size=10))
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"gankit: warning: folder {tmp_path / 'imgs'}: skipped 2 files Pillow cannot read as images"]
+    assert ds.kind == "image" and ds.train.shape == (5, 3, 10, 10)
+    assert ds.val is None and ds.test is None  # under 10 images: all training
+    # wide.png is blue after the crop; the JPEG may be a level off.
+    want = sorted([RED, RED, BLUE, BLUE, BLUE])
+    assert np.abs(np.array(colours(ds.train)) - np.array(want)).max() <= 2
+
+
+def test_channels_auto_forced_gray_and_alpha(tmp_path):
+    solid(tmp_path / "g" / "a.png", 40, mode="L")
+    solid(tmp_path / "g" / "b.png", GREY)  # RGB file with no colour: still grayscale
+    ds = load(DataConfig(name=f"folder:{tmp_path / 'g'}", size=10))
+    assert ds.train.shape == (2, 1, 10, 10)
+    assert colours(ds.train) == [(40,), (90,)]
+    solid(tmp_path / "c" / "a.png", RED)
+    solid(tmp_path / "c" / "b.png", 40, mode="L")
+    solid(tmp_path / "c" / "clear.png", (0, 255, 0, 0), mode="RGBA")  # fully transparent: white
+    ds = load(DataConfig(name=f"folder:{tmp_path / 'c'}", size=10))
+    assert colours(ds.train) == [(40, 40, 40), (255, 0, 0), (255, 255, 255)]
+    ds = load(DataConfig(name=f"folder:{tmp_path / 'c'}", size=10, channels=1))
+    # ITU-R 601-2 luma, Pillow's L conversion: L = 0.299 R + 0.587 G + 0.114 B.
+    assert colours(ds.train) == [(40,), (76,), (255,)]
+
+
+def test_resizes_any_size(tmp_path):
+    img = np.random.default_rng(0).integers(0, 256, (37, 23, 3), dtype=np.uint8)
+    Image.fromarray(img).save(tmp_path / "x.png")
+    ds = load(DataConfig(name=f"folder:{tmp_path}", size=16))
+    assert ds.train.shape == (1, 3, 16, 16)
+    # Unlike nearest sampling, an antialiased shrink averages: the mean brightness survives.
+    assert float(ds.train.mean()) == pytest.approx(img[7:30].mean() / 255, abs=0.02)
+
+
+def test_decoded_once_then_cached_until_files_change(tmp_path, cache_home, monkeypatch):
+    root = tmp_path / "imgs"
+    mixed_folder(root)
+    cfg = DataConfig(name=f"folder:{root}", size=10)
+    first = load(cfg)
+    (cached,) = cache_home.glob("*.pt")
+    assert set(torch.load(cached, weights_only=True)) == {"images", "skipped", "format"}
+
+    def no_decoding(*a, **k):
+        raise AssertionError("decoded again although the files did not change")
+
+    monkeypatch.setattr(folder, "decode", no_decoding)
+    again = load(cfg)
+    assert torch.equal(first.train, again.train)
+    monkeypatch.undo()
+    monkeypatch.setenv("GANKIT_CACHE", str(tmp_path / "cache"))
+    solid(root / "new.png", BLUE)  # a changed folder gets a new key and is decoded afresh
+    assert len(load(cfg).train) == 6
+    load(DataConfig(name=f"folder:{root}", size=12))  # so does a changed size
+    assert len(list(cache_home.glob("*.pt"))) == 3
+
+
+def test_cache_dir_key_and_damaged_cache(tmp_path):
+    mixed_folder(tmp_path / "imgs")
+    cfg = DataConfig(name=f"folder:{tmp_path / 'imgs'}", size=10, cache_dir=str(tmp_path / "mine"))
+    load(cfg)
+    (cached,) = (tmp_path / "mine").glob("*.pt")
+    cached.write_bytes(b"garbage")  # a damaged cache is decoded again, not an error
+    assert len(load(cfg).train) == 5
+    assert torch.load(cached, weights_only=True)["images"].shape == (5, 3, 10, 10)
+
+
+def test_split_is_fixed_and_disjoint(tmp_path):
+    for i in range(40):
+        solid(tmp_path / f"{i:02d}.png", (i, i, i))
+    cfg = DataConfig(name=f"folder:{tmp_path}", size=4)
+    ds = load(cfg)
+    assert (len(ds.train), len(ds.val), len(ds.test)) == (36, 2, 2)
+    values = [int(round(float(x[0, 0, 0]) * 255)) for x in torch.cat([ds.train, ds.val, ds.test])]
+    assert sorted(values) == list(range(40))
+    assert torch.equal(load(cfg).val, ds.val)
+
+
+@pytest.mark.parametrize("case", ["empty", "all-corrupt", "missing"])
+def test_no_readable_image_is_an_error(tmp_path, case):
+    root = tmp_path / "imgs"
+    if case != "missing":
+        root.mkdir()
+    if case == "all-corrupt":
+        (root / "a.jpg").write_bytes(b"\xff\xd8\xff" + b"\x00" * 50)
+        (root / "b.png").write_text("hello")
+    with pytest.raises(GankitError, match="does not exist" if case == "missing" else "holds no image Pillow can read"):
+        load(DataConfig(name=f"folder:{root}"))
+
+
+def test_probe(tmp_path):
+    assert not probe(DataConfig(name=f"folder:{tmp_path / 'nope'}")).available
+    assert not probe(DataConfig(name=f"folder:{tmp_path}")).available
+    mixed_folder(tmp_path)
+    p = probe(DataConfig(name=f"folder:{tmp_path}"))
+    assert p.available and p.detail.startswith("6 image files")  # by extension: broken.png counts
