@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import numpy as np
@@ -62,7 +63,8 @@ def save_npy(array: np.ndarray, out: str | Path) -> Path:
             np.save(f, array)
         tmp.replace(out)
     except OSError as e:
-        tmp.unlink(missing_ok=True) if tmp.parent.exists() else None
+        with contextlib.suppress(OSError):  # e.g. the parent is a file: there is no tmp to remove
+            tmp.unlink(missing_ok=True)
         raise GankitError(f"cannot write {out}: {e.strerror or e} (choose a writable path)") from None
     return out
 
