@@ -150,6 +150,9 @@ def load_cifar10(cfg: DataConfig) -> Dataset:
 
 
 def probe_cifar10(cfg: DataConfig) -> Probe:
+    if not cfg.dir:
+        return Probe(False, "", "set data.dir to its cifar-10-batches-py folder (download the CIFAR-10 "
+                                "python version and extract it; see docs/data.md)")
     try:
         directory = _directory(cfg)
     except GankitError as e:
