@@ -36,10 +36,11 @@ checkpoint_every = 3
 """
 
 
-def train_and_sample(tmp_path: Path, *sets: str, n: int = 7) -> tuple[np.ndarray, dict]:
-    """Train a few steps, sample n; returns the samples and the checkpoint's data info."""
-    config = tmp_path / "tiny.toml"
-    config.write_text(TINY)
+def train_and_sample(tmp_path: Path, *sets: str, n: int = 7, config: Path | None = None) -> tuple[np.ndarray, dict]:
+    """Train a few steps (of the tiny config unless given one), sample n; returns samples and data info."""
+    if config is None:
+        config = tmp_path / "tiny.toml"
+        config.write_text(TINY)
     run, out = tmp_path / "run", tmp_path / "samples.npy"
     args = ["train", "--config", str(config), "--out", str(run)]
     for s in sets:
@@ -101,6 +102,10 @@ def test_cifar10(tmp_path):
                  b"filenames": [f"{i}.png".encode() for i in range(8)]}
         (d / name).write_bytes(pickle.dumps(batch, protocol=2))
     x, _ = train_and_sample(tmp_path, "data.name=cifar10", f"data.dir={d}")
+    check_images(x, (3, 32, 32))
+    # The shipped config, full-size nets, for two steps.
+    x, _ = train_and_sample(tmp_path / "shipped", f"data.dir={d}", "train.steps=2", "train.batch_size=8",
+                            "device=cpu", config=CONFIGS / "cifar10-mlp.toml")
     check_images(x, (3, 32, 32))
 
 

@@ -146,3 +146,21 @@ def test_probe(tmp_path):
     mixed_folder(tmp_path)
     p = probe(DataConfig(name=f"folder:{tmp_path}"))
     assert p.available and p.detail.startswith("6 image files")  # by extension: broken.png counts
+
+
+def test_unwritable_cache_still_loads_with_one_warning(tmp_path, capsys):
+    solid(tmp_path / "imgs" / "a.png", RED)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    ds = load(DataConfig(name=f"folder:{tmp_path / 'imgs'}", size=10, cache_dir=str(blocker / "cache")))
+    assert len(ds.train) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("gankit: warning: cannot cache decoded images")
+
+
+def test_sixteen_bit_gray_is_scaled_by_its_range(tmp_path):
+    # 16-bit PNGs hold 0..65535; Pillow's own L conversion would clip 30000 to 255.
+    Image.fromarray(np.full((10, 10), 30000, np.uint16)).save(tmp_path / "deep.png")
+    ds = load(DataConfig(name=f"folder:{tmp_path}", size=10))
+    assert ds.train.shape == (1, 1, 10, 10)
+    assert colours(ds.train) == [(round(30000 / 65535 * 255),)]

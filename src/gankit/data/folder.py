@@ -82,7 +82,7 @@ def cache_key(files: list[Path], channels: int, size: int) -> str:
 
 def decode(path: Path, size: int):
     """Open one image -> (size×size RGB or L PIL image, has_colour), or None if Pillow cannot read it."""
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image
 
     try:
         with Image.open(path) as im:
@@ -102,7 +102,9 @@ def decode(path: Path, size: int):
             s = min(w, h)
             box = ((w - s) / 2, (h - s) / 2, (w + s) / 2, (h + s) / 2)
             im = im.resize((size, size), Image.LANCZOS, box=box)
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError):
+    except MemoryError:
+        raise
+    except Exception:  # Pillow's plugins fail on corrupt files with many error types; all mean "skip it"
         return None
     if im.mode == "L":
         return im, False
@@ -164,13 +166,17 @@ def load_images(root: Path, cfg: DataConfig) -> tuple[torch.Tensor, int]:
         except Exception:  # a damaged cache is only a missed shortcut: decode again below
             pass
     images, skipped = decode_folder(root, cfg.channels, cfg.size)
+    tmp = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
         os.close(fd)
+        # Written aside and renamed, so a concurrent or interrupted run never reads half a file.
         torch.save({"images": images, "skipped": torch.tensor(skipped), "format": torch.tensor(CACHE_FORMAT)}, tmp)
         os.replace(tmp, path)
     except OSError as e:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
         print(f"gankit: warning: cannot cache decoded images in {path.parent} ({e.strerror or e}); "
               "they will be decoded again next time", file=sys.stderr)
     return images, skipped
