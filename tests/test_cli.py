@@ -135,3 +135,9 @@ def test_resume_via_cli_continues(run, tmp_path):
     shutil.copytree(run, copy)
     gankit("train", "--resume", copy, "--set", "train.steps=50")
     assert torch.load(copy / "checkpoints" / "latest.pt", weights_only=True)["step"] == 50
+
+
+def test_datasets_looks_in_a_given_data_dir(tmp_path):
+    p = gankit("datasets", "--set", f"data.dir={tmp_path}")
+    mnist = [line for line in p.stdout.splitlines() if " mnist " in f" {line} "]
+    assert mnist and str(tmp_path) in mnist[0] and mnist[0].startswith("--")

@@ -120,3 +120,18 @@ def test_paper_discriminator_keeps_its_max_norm_through_training(tmp_path):
     # A huge learning rate would push norms far past the cap; the constraint holds them exactly at it.
     assert all(n <= 1.9365 + 1e-4 for n in norms) and max(norms) > 1.9365 - 1e-3
     assert any(isinstance(m, Maxout) for m in res.D.modules())
+
+
+def test_relative_data_paths_are_recorded_absolute(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "h.csv").write_text("a,b\n" + "".join(f"{i % 7},{(i * 3) % 11}\n" for i in range(60)))
+    cfg = config.load(None, TINY + ["data.name=csv:h.csv#a,b", "model.z_dim=2", "train.steps=2"])
+    train(cfg, "r", quiet=True)
+    saved = config.from_toml_text((tmp_path / "r" / "config.toml").read_text())
+    assert saved.data.name == f"csv:{tmp_path / 'h.csv'}#a,b"
+
+
+def test_divergence_before_any_checkpoint_says_so(tmp_path, monkeypatch):
+    monkeypatch.setitem(losses.GENERATOR_LOSSES, "nonsaturating", lambda logits: logits.sum() * float("nan"))
+    with pytest.raises(GankitError, match="no checkpoint had been written yet"):
+        train(tiny(), tmp_path / "r", quiet=True)

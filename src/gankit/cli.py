@@ -66,9 +66,10 @@ def _cmd_figures(a) -> int:
 
 
 def _cmd_datasets(a) -> int:
-    from . import data
+    from . import config as config_mod, data
 
-    rows = data.listing()
+    cfg = config_mod.load(a.config, a.set)
+    rows = data.listing(cfg.data if (a.config or a.set) else None)
     width = max(len(name) for name, _ in rows)
     for name, p in rows:
         status = "ok " if p.available else "-- "
@@ -113,6 +114,9 @@ def build_parser() -> argparse.ArgumentParser:
     f.set_defaults(func=_cmd_figures)
 
     d = sub.add_parser("datasets", help="list data sets: where found, size, or why not available")
+    d.add_argument("--config", help="look where this config's data keys point (e.g. its data.dir)")
+    d.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="e.g. --set data.dir=~/data/mnist to look for MNIST or CIFAR-10 files there")
     d.set_defaults(func=_cmd_datasets)
     return p
 

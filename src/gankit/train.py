@@ -203,9 +203,10 @@ class Session:
     # -- around the loop --
     def _check_finite(self) -> None:
         if bool(self._nonfinite):
+            kept = (f"the last good checkpoint (step {self._last_saved}) is kept in {self.run / 'checkpoints'}"
+                    if (self.run / "checkpoints" / "latest.pt").exists() else "no checkpoint had been written yet")
             raise GankitError(
-                f"training diverged: a loss became NaN or inf before step {self.step}; the last good "
-                f"checkpoint (step {self._last_saved}) is kept in {self.run / 'checkpoints'} "
+                f"training diverged: a loss became NaN or inf before step {self.step}; {kept} "
                 "(lower optim.lr_g / optim.lr_d, or try train.loss=nonsaturating)")
 
     def _log_row(self, step: int) -> None:
@@ -342,7 +343,7 @@ def train(config: Config, out: str | Path | None = None, *, resume: str | Path |
     else:
         if config is None or out is None:
             raise GankitError("train needs a config and an output folder (or resume=RUN)")
-        config.validate()
+        config = _with_absolute_paths(config.validate())
         run, state = _check_new_run_dir(out), None
     # Everything that can fail on bad input (data, nets, checkpoint) fails before a file is written.
     session = Session(config, run, state, quiet=quiet)
@@ -364,6 +365,22 @@ def train(config: Config, out: str | Path | None = None, *, resume: str | Path |
         s.log.message(f"gankit: stopped at step {s.step} ({stopped.replace('_', ' ')}); "
                       f"continue with: gankit train --resume {run}")
     return TrainResult(run, s.step, stopped, s.G, s.D)
+
+
+def _with_absolute_paths(config: Config) -> Config:
+    """Record data paths absolute in RUN/config.toml, so resume, sample and evaluate find the data
+    from any working directory."""
+    import dataclasses
+
+    d = config.data
+    name = d.name
+    for prefix in ("csv:", "folder:"):
+        if name.startswith(prefix):
+            path, sep, cols = name[len(prefix):].partition("#")
+            if path and not Path(path).expanduser().is_absolute():
+                name = f"{prefix}{Path(path).expanduser().resolve()}{sep}{cols}"
+    directory = str(Path(d.dir).expanduser().resolve()) if d.dir else d.dir
+    return dataclasses.replace(config, data=dataclasses.replace(d, name=name, dir=directory))
 
 
 def _attach_hooks(session: Session) -> None:

@@ -54,12 +54,16 @@ def probe(cfg: DataConfig) -> Probe:
     return prober(cfg)
 
 
-def listing() -> list[tuple[str, Probe]]:
-    """Every registered name with its probe (for `gankit datasets`)."""
+def listing(base: DataConfig | None = None) -> list[tuple[str, Probe]]:
+    """Every registered name with its probe (for `gankit datasets`); `base` carries data.dir and
+    the other data keys a user would train with."""
+    import dataclasses
+
+    base = base or DataConfig()
     out = []
     for name in sorted(_LOADERS):
         try:
-            out.append((name, _PROBES[name](DataConfig(name=name))))
+            out.append((name, _PROBES[name](dataclasses.replace(base, name=name))))
         except GankitError as e:
             out.append((name, Probe(False, "", str(e))))
     for prefix, (_, prober) in sorted(_PREFIXES.items()):
