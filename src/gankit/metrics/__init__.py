@@ -89,4 +89,4 @@ def check_samples(x: torch.Tensor, dataset: Any) -> None:
         raise GankitError("samples hold NaN or inf values (regenerate them with `gankit sample`)")
 
 
-from . import modes, tabular  # noqa: E402,F401  (registers)
+from . import modes, parzen, tabular  # noqa: E402,F401  (registers)
