@@ -65,6 +65,23 @@ def _cmd_figures(a) -> int:
     return 0
 
 
+def _cmd_theory(a) -> int:
+    from .theory import report, run_theory
+
+    result = run_theory(steps=a.steps, seed=a.seed)
+    print(report(result))
+    return 0 if result["ok"] else 1
+
+
+def _cmd_paper(a) -> int:
+    from .paper import format_table, table
+
+    rows = table(a.data, run=a.run, data_dir=a.data_dir, n=a.n, seed=a.seed,
+                 log=lambda msg: print(f"gankit: {msg}", file=sys.stderr, flush=True))
+    print(format_table(rows, a.data))
+    return 0
+
+
 def _cmd_datasets(a) -> int:
     from . import config as config_mod, data
 
@@ -112,6 +129,22 @@ def build_parser() -> argparse.ArgumentParser:
     f = sub.add_parser("figures", help="write RUN/figures/*.png")
     f.add_argument("run", metavar="RUN")
     f.set_defaults(func=_cmd_figures)
+
+    th = sub.add_parser("theory", help="check Section 4 numerically (D*, C(G) = -log 4 + 2 JSD); exit 1 if off")
+    th.add_argument("--steps", type=int, default=1500, help="Adam steps for each trained discriminator")
+    th.add_argument("--seed", type=int, default=0)
+    th.set_defaults(func=_cmd_theory)
+
+    pa = sub.add_parser("paper", help="reproduce the paper's tables: `gankit paper table --data fashion-mnist`")
+    pa_sub = pa.add_subparsers(dest="what", metavar="WHAT", parser_class=_Parser)
+    pa_sub.required = True
+    pt = pa_sub.add_parser("table", help="Table 1: Parzen log-likelihood of a run beside reference rows")
+    pt.add_argument("--data", default="fashion-mnist", choices=["fashion-mnist", "mnist"])
+    pt.add_argument("--data-dir", default="", help="folder with the IDX files (default: the standard place)")
+    pt.add_argument("--run", help="a run trained on --data: its 10k samples get a row")
+    pt.add_argument("--n", type=int, default=10000, help="samples per row (the paper: 10000)")
+    pt.add_argument("--seed", type=int, default=0)
+    pt.set_defaults(func=_cmd_paper)
 
     d = sub.add_parser("datasets", help="list data sets: where found, size, or why not available")
     d.add_argument("--config", help="look where this config's data keys point (e.g. its data.dir)")
