@@ -33,7 +33,7 @@ RUNS = {
                                               "train.keep_every=20", "train.checkpoint_every=20"])
        for loss in ("minimax", "nonsaturating")},
     "digits": ("digits.toml", []),
-    "fashion-mnist": ("fashion-mnist.toml", ["train.steps=3000", "threads=1"]),
+    "fashion-mnist": ("fashion-mnist.toml", ["train.steps=8000", "threads=1"]),
 }
 
 

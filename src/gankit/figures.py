@@ -24,4 +24,7 @@ def make_figures(run: str | Path) -> list[Path]:
 
     x = torch.from_numpy(sample(run, 64 if info["kind"] == "image" else 2000, seed=0))
     written.append(plots.save_samples(x, dataset, out / "samples.png", title=f"step {step}"))
+    from .paper_figures import paper_figures  # the paper's Figures 1-3 and saturation, by data kind
+
+    written += paper_figures(run)
     return written

@@ -111,7 +111,10 @@ def table(data: str = "fashion-mnist", run: str | Path | None = None, data_dir: 
     from . import data as data_mod
 
     log = log or (lambda s: None)
-    ds = data_mod.load(DataConfig(name=data, dir=data_dir))
+    try:
+        ds = data_mod.load(DataConfig(name=data, dir=data_dir))
+    except GankitError as e:
+        raise GankitError(f"{e} — for `gankit paper table`, give the folder as --data-dir") from None
     if ds.kind != "image" or ds.test is None:
         raise GankitError(f"paper table needs an image data set with a test split (fashion-mnist, mnist), not {data}")
     rows = []
