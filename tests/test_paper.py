@@ -72,6 +72,11 @@ def test_theory_command_exits_1_when_out_of_tolerance(capsys):
     assert "OUT OF TOLERANCE" in out and "max|D-D*|" in out
 
 
+def test_theory_command_refuses_zero_steps(capsys):
+    assert main(["theory", "--steps", "0"]) == 2
+    assert "--steps must be >= 1" in capsys.readouterr().err
+
+
 @pytest.mark.slow
 def test_theory_command_passes(capsys):
     assert main(["theory"]) == 0

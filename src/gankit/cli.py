@@ -68,6 +68,8 @@ def _cmd_figures(a) -> int:
 def _cmd_theory(a) -> int:
     from .theory import report, run_theory
 
+    if a.steps < 1:
+        raise GankitError(f"--steps must be >= 1 (Adam steps per trained discriminator), got {a.steps}")
     result = run_theory(steps=a.steps, seed=a.seed)
     print(report(result))
     return 0 if result["ok"] else 1
