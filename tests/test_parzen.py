@@ -156,3 +156,35 @@ def test_fashion_mnist_real_training_images_full_protocol():
     assert out["parzen_sigma"] in SIGMAS[:4]  # real images sit close together: a small width wins
     # The subset's mean estimates the whole test set's mean within its own standard error.
     assert abs(out["parzen_ll"] - ref.mean()) < 4 * ref.std() / math.sqrt(len(ref))
+
+
+def test_evaluate_run_parzen_matches_the_reference_on_generated_samples(tmp_path):
+    """`gankit evaluate RUN --metrics parzen` on a real (tiny) run against the slow reference."""
+    from gankit import config as config_mod
+    from gankit.cli import main
+    from gankit.sampling import sample
+    from gankit.train import train
+
+    from conftest import CONFIGS
+
+    cfg = config_mod.load(CONFIGS / "digits.toml", ["train.steps=20", "train.log_every=10", "train.sample_every=0"])
+    run = tmp_path / "run"
+    train(cfg, run, quiet=True)
+    assert main(["evaluate", str(run), "--metrics", "parzen", "--n", "300"]) == 0
+    import json
+
+    got = json.loads((run / "metrics.json").read_text())
+    ds = load_digits()
+    x = sample(run, 300, seed=0)
+    means = [reference_ll(x, ds.val.numpy(), s).mean() for s in SIGMAS]
+    sigma = SIGMAS[int(np.argmax(means))]
+    ll = reference_ll(x, ds.test.numpy(), sigma)
+    assert got["parzen_sigma"] == pytest.approx(sigma) and got["n_samples"] == 300
+    assert got["parzen_ll"] == pytest.approx(ll.mean(), abs=1e-6)
+    assert got["parzen_sem"] == pytest.approx(ll.std() / math.sqrt(len(ll)), abs=1e-8)
+
+
+def load_digits():
+    from gankit.data import load
+
+    return load(DataConfig(name="digits"))
