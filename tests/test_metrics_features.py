@@ -70,15 +70,21 @@ def test_cache_dir_prefers_the_config_then_the_environment(tmp_path, monkeypatch
     assert F.cache_dir(cfg) == tmp_path / "cfg"
 
 
-def test_features_are_the_penultimate_layer(digits):
+def test_features_are_the_scaled_penultimate_layer_and_first_layer_means(digits):
     x = digits.test[:30]
     got = features(x, data="digits")
     net, _ = F.fit(digits)
-    with torch.no_grad():
-        h = net.body(x * 2 - 1)  # conv stack and the 128-unit layer, by hand
-        assert torch.allclose(net.head(h), net(x))
+    with torch.no_grad():  # the layers by hand
+        stem = torch.relu(net.stem[0](x * 2 - 1))
+        pen = net.body(stem)
+        assert torch.allclose(net.head(pen), net(x))
+        want = torch.cat([pen / net.block_scale[0], stem.mean((2, 3)) / net.block_scale[1]], 1)
     assert got.shape == (30, F.FEATURE_DIM) and got.dtype == np.float32
-    np.testing.assert_allclose(got, h.numpy(), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(got, want.numpy(), rtol=1e-5, atol=1e-6)
+    # Each block has unit RMS spread over the training images it was calibrated on.
+    train = torch.from_numpy(features(digits.train, data="digits")).double()
+    for block in (train[:, :F.PENULTIMATE_DIM], train[:, F.PENULTIMATE_DIM:]):
+        assert (block - block.mean(0)).pow(2).sum(1).mean().sqrt().item() == pytest.approx(1, rel=1e-4)
 
 
 def test_unlabelled_images_of_any_size_get_a_named_random_net():
