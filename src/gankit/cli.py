@@ -97,6 +97,17 @@ def _cmd_datasets(a) -> int:
     return 0
 
 
+def _cmd_features(a) -> int:
+    """`gankit features fit --data NAME`: train (or load) the feature net the metrics use."""
+    from . import config as config_mod, data
+    from .metrics.features import fit
+
+    cfg = config_mod.load(None, [f"data.name={a.data}", *a.set])
+    net, info = fit(data.load(cfg.data), cfg, force=a.force)
+    print(json.dumps(info))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="gankit", description="Generative Adversarial Nets (Goodfellow et al., 2014).")
     p.add_argument("--debug", action="store_true", help="show a traceback on errors")
@@ -147,6 +158,16 @@ def build_parser() -> argparse.ArgumentParser:
     pt.add_argument("--n", type=int, default=10000, help="samples per row (the paper: 10000)")
     pt.add_argument("--seed", type=int, default=0)
     pt.set_defaults(func=_cmd_paper)
+
+    fe = sub.add_parser("features", help="build the feature net that fd, kid, prdc and classes use")
+    fe_sub = fe.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
+    fe_sub.required = True
+    ff = fe_sub.add_parser("fit", help="train the data set's classifier now (else the first evaluate does)")
+    ff.add_argument("--data", required=True, help="a labelled image data set: fashion-mnist, mnist, digits, cifar10")
+    ff.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="config override, e.g. data.dir=PATH or metrics.feature_cache=DIR (repeatable)")
+    ff.add_argument("--force", action="store_true", help="train again even if a cached net exists")
+    ff.set_defaults(func=_cmd_features)
 
     d = sub.add_parser("datasets", help="list data sets: where found, size, or why not available")
     d.add_argument("--config", help="look where this config's data keys point (e.g. its data.dir)")

@@ -89,4 +89,9 @@ def check_samples(x: torch.Tensor, dataset: Any) -> None:
         raise GankitError("samples hold NaN or inf values (regenerate them with `gankit sample`)")
 
 
-from . import modes, parzen, tabular  # noqa: E402,F401  (registers)
+from . import classes, fd, kid, modes, parzen, prdc as _prdc_module, tabular, tracking  # noqa: E402,F401  (registers)
+from .fd import frechet_distance  # noqa: E402
+from .features import features  # noqa: E402
+from .kid import kernel_distance  # noqa: E402
+from .prdc import density_coverage, precision_recall, prdc  # noqa: E402
+from .tracking import training_eval  # noqa: E402
