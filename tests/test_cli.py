@@ -141,3 +141,10 @@ def test_datasets_looks_in_a_given_data_dir(tmp_path):
     p = gankit("datasets", "--set", f"data.dir={tmp_path}")
     mnist = [line for line in p.stdout.splitlines() if " mnist " in f" {line} "]
     assert mnist and str(tmp_path) in mnist[0] and mnist[0].startswith("--")
+
+
+def test_evaluate_set_overrides_the_runs_config_for_this_evaluation(run, tmp_path):
+    line = _one_line_error(gankit("evaluate", run, "--metrics", "modes", "--n", 50, "--set", "metrics.nope=1", check=False))
+    assert "metrics.nope" in line
+    p = gankit("evaluate", run, "--metrics", "modes", "--n", 50, "--set", "metrics.feature_cache=" + str(tmp_path))
+    assert json.loads(p.stdout)["n_samples"] == 50

@@ -52,7 +52,8 @@ def _cmd_sample(a) -> int:
 def _cmd_evaluate(a) -> int:
     from .evaluate import evaluate_run
 
-    result = evaluate_run(a.run, a.metrics, samples=a.samples, n=a.n, seed=a.seed, which=a.checkpoint)
+    result = evaluate_run(a.run, a.metrics, samples=a.samples, n=a.n, seed=a.seed, which=a.checkpoint,
+                          overrides=a.set)
     print(json.dumps(result))
     return 0
 
@@ -134,6 +135,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("run", metavar="RUN")
     e.add_argument("--metrics", required=True, help="comma-separated metric names, e.g. modes or fd,kid,prdc")
     e.add_argument("--samples", help="evaluate this .npy file instead of sampling the run")
+    e.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="override the run's config for this evaluation, e.g. metrics.inception_weights=PATH")
     e.add_argument("--n", type=int, default=10000, help="samples to draw from the run (default 10000)")
     e.add_argument("--seed", type=int, default=0)
     e.add_argument("--checkpoint", default="latest", help="latest, best, or a path to a .pt file")

@@ -12,13 +12,16 @@ from .sampling import load_npy, sample
 
 
 def evaluate_run(run: str | Path, names: str | list[str], samples: str | Path | None = None, n: int = 10000,
-                 seed: int = 0, which: str = "latest") -> dict:
+                 seed: int = 0, which: str = "latest", overrides: list[str] | tuple[str, ...] = ()) -> dict:
     run = Path(run)
     if n < 2:
         raise GankitError(f"--n must be at least 2 samples, got {n}")
     path = checkpoint.resolve(run, which)
     state = checkpoint.load(path)
-    cfg = config_mod.from_toml_text(state["config"])
+    raw = config_mod.parse_toml(state["config"], f"the config in {path}")
+    for item in overrides:
+        config_mod.apply_override(raw, item)
+    cfg = config_mod.from_dict(raw)
     names = [m.strip() for m in names.split(",") if m.strip()] if isinstance(names, str) else list(names)
     unknown = [m for m in names if m not in metrics.names()]
     if not names or unknown:
