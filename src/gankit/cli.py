@@ -109,6 +109,10 @@ def _cmd_features(a) -> int:
     return 0
 
 
+def _add_set(parser: argparse.ArgumentParser, help: str) -> None:
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help=f"{help} (repeatable)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="gankit", description="Generative Adversarial Nets (Goodfellow et al., 2014).")
     p.add_argument("--debug", action="store_true", help="show a traceback on errors")
@@ -117,8 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     t = sub.add_parser("train", help="train a GAN (Algorithm 1), or resume a run exactly")
     t.add_argument("--config", help="TOML config file, e.g. configs/ring8.toml")
-    t.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                   help="override a config key, e.g. train.steps=2000 (repeatable)")
+    _add_set(t, "override a config key, e.g. train.steps=2000")
     t.add_argument("--out", help="new run directory")
     t.add_argument("--resume", metavar="RUN", help="continue RUN from its latest checkpoint")
     t.set_defaults(func=_cmd_train)
@@ -135,8 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("run", metavar="RUN")
     e.add_argument("--metrics", required=True, help="comma-separated metric names, e.g. modes or fd,kid,prdc")
     e.add_argument("--samples", help="evaluate this .npy file instead of sampling the run")
-    e.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                   help="override the run's config for this evaluation, e.g. metrics.inception_weights=PATH")
+    _add_set(e, "override the run's config for this evaluation, e.g. metrics.inception_weights=PATH")
     e.add_argument("--n", type=int, default=10000, help="samples to draw from the run (default 10000)")
     e.add_argument("--seed", type=int, default=0)
     e.add_argument("--checkpoint", default="latest", help="latest, best, or a path to a .pt file")
@@ -167,15 +169,13 @@ def build_parser() -> argparse.ArgumentParser:
     fe_sub.required = True
     ff = fe_sub.add_parser("fit", help="train the data set's classifier now (else the first evaluate does)")
     ff.add_argument("--data", required=True, help="a labelled image data set: fashion-mnist, mnist, digits, cifar10")
-    ff.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                    help="config override, e.g. data.dir=PATH or metrics.feature_cache=DIR (repeatable)")
+    _add_set(ff, "config override, e.g. data.dir=PATH or metrics.feature_cache=DIR")
     ff.add_argument("--force", action="store_true", help="train again even if a cached net exists")
     ff.set_defaults(func=_cmd_features)
 
     d = sub.add_parser("datasets", help="list data sets: where found, size, or why not available")
     d.add_argument("--config", help="look where this config's data keys point (e.g. its data.dir)")
-    d.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                   help="e.g. --set data.dir=~/data/mnist to look for MNIST or CIFAR-10 files there")
+    _add_set(d, "e.g. --set data.dir=~/data/mnist to look for MNIST or CIFAR-10 files there")
     d.set_defaults(func=_cmd_datasets)
     return p
 
