@@ -31,6 +31,8 @@ def test_fd_is_logged_every_eval_every_steps_and_best_is_the_lowest(run):
     rows = fd_rows(run)
     assert [r["step"] for r in rows] == [10, 20, 30]
     assert all(r["fd"] >= 0 and "digits" in r["feature_net"] for r in rows)
+    # FD joins that step's training row: every row keeps the contract's keys.
+    assert all({"loss_d", "loss_g", "d_real", "d_fake", "images_per_s"} <= r.keys() for r in rows)
     best = checkpoint.load(run / "checkpoints" / "best.pt")
     lowest = min(rows, key=lambda r: r["fd"])
     assert best["step"] == lowest["step"]

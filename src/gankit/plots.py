@@ -81,7 +81,7 @@ def read_log(run: str | Path) -> list[dict]:
 
 def save_curves(run: str | Path, path: str | Path) -> Path:
     """Losses and D's mean outputs on real and generated data over training."""
-    rows = [r for r in read_log(run) if "loss_d" in r]  # evaluation rows (fd) carry no losses
+    rows = read_log(run)
     plt = _pyplot()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

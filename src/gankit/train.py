@@ -143,6 +143,7 @@ class Session:
                                          torch.Generator().manual_seed(config.seed + 7)).to(self.device)
         self.log = RunLog(run, config.train.steps, self.step, quiet=quiet)
         self.hooks: list = []  # callables(session, step) run after every step (evaluation, …)
+        self.row_extras: dict = {}  # what hooks measured, added to this step's log row
         self._sums = torch.zeros(4, dtype=torch.float64, device=self.device)
         self._nonfinite = torch.zeros((), dtype=torch.bool, device=self.device)
         self._count, self._t_log, self._examples_log = 0, time.monotonic(), self.batches.position
@@ -191,10 +192,10 @@ class Session:
             self._nonfinite |= ~torch.isfinite(stats[:2]).all()
         self._count += 1
         t = self.config.train
-        if step % t.log_every == 0 or step == t.steps:
-            self._log_row(step)
         for hook in self.hooks:
             hook(self, step)
+        if step % t.log_every == 0 or step == t.steps or self.row_extras:
+            self._log_row(step)
         if t.sample_every and step % t.sample_every == 0:
             self.write_samples()
         if step % t.checkpoint_every == 0 or (t.keep_every and step % t.keep_every == 0):
@@ -218,8 +219,9 @@ class Session:
             "step": step, "time": round(self.elapsed + now - self._t_start, 3),
             "loss_d": sums[0], "loss_g": sums[1], "d_real": sums[2], "d_fake": sums[3],
             "lr_d": self.lr_d, "lr_g": self.lr_g, "epoch": round(self.batches.epoch, 4),
-            "images_per_s": round(seen / max(now - self._t_log, 1e-9), 1),
+            "images_per_s": round(seen / max(now - self._t_log, 1e-9), 1), **self.row_extras,
         })
+        self.row_extras = {}
         self._sums.zero_()
         self._count, self._t_log, self._examples_log = 0, now, self.batches.position
 

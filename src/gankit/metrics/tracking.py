@@ -2,14 +2,13 @@
 
 `attach(session)` adds one hook to the training session; every `train.eval_every` generator steps
 it draws `train.eval_n` samples from fixed noise, measures them with `training_eval` (the same
-`gankit.metrics.evaluate` the CLI calls), appends {"step", "time", "fd", "feature_net"} to
-RUN/log.jsonl and TensorBoard, and saves RUN/checkpoints/best.pt when FD is the lowest so far.
+`gankit.metrics.evaluate` the CLI calls), adds "fd", "feature_net" and "eval_seconds" to that
+step's row of RUN/log.jsonl (and so to TensorBoard), and saves RUN/checkpoints/best.pt when FD is the lowest so far.
 The best value lives in the checkpoint's `extra`, so a resumed run keeps comparing against it.
 """
 
 from __future__ import annotations
 
-import json
 import time
 from typing import Any
 
@@ -59,11 +58,8 @@ def evaluate_session(s: Any, step: int, z: torch.Tensor) -> dict:
         result = training_eval(x, s.dataset, s.config, seed=s.config.seed)
     if not result:
         return {}
-    row = {"step": step, "fd": result["fd"], "feature_net": result["feature_net"],
-           "eval_seconds": round(time.monotonic() - t0, 2)}
-    with s.log.path.open("a") as f:
-        f.write(json.dumps(row) + "\n")
-    s.log.tensorboard.add_scalar("fd", result["fd"], step)
+    row = {"fd": result["fd"], "feature_net": result["feature_net"], "eval_seconds": round(time.monotonic() - t0, 2)}
+    s.row_extras.update(row)
     best = s.extra.get("best_fd")
     if best is None or result["fd"] < best:
         s.extra["best_fd"], s.extra["best_step"] = float(result["fd"]), int(step)
