@@ -148,3 +148,29 @@ def test_evaluate_set_overrides_the_runs_config_for_this_evaluation(run, tmp_pat
     assert "metrics.nope" in line
     p = gankit("evaluate", run, "--metrics", "modes", "--n", 50, "--set", "metrics.feature_cache=" + str(tmp_path))
     assert json.loads(p.stdout)["n_samples"] == 50
+
+
+def test_ctrl_c_saves_and_the_run_resumes_exactly(tmp_path):
+    import signal
+    import time
+
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    args = [sys.executable, "-m", "gankit", "train", "--config", str(CONFIGS / "ring8.toml"), *map(str, FAST),
+            "--set", "train.steps=1000000", "--out", str(tmp_path / "cut")]
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
+    log = tmp_path / "cut" / "log.jsonl"
+    deadline = time.monotonic() + 120
+    while not (log.exists() and log.read_text().count("\n") >= 3) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "continue with: gankit train --resume" in err and "Traceback" not in err
+    step = torch.load(tmp_path / "cut" / "checkpoints" / "latest.pt", weights_only=True)["step"]
+    assert step >= 30
+    gankit("train", "--resume", tmp_path / "cut", "--set", f"train.steps={step + 25}")
+    gankit("train", "--config", CONFIGS / "ring8.toml", *FAST, "--set", f"train.steps={step + 25}", "--out", tmp_path / "straight")
+    a = torch.load(tmp_path / "cut" / "checkpoints" / "latest.pt", weights_only=True)
+    b = torch.load(tmp_path / "straight" / "checkpoints" / "latest.pt", weights_only=True)
+    assert a["step"] == b["step"] == step + 25
+    assert all(torch.equal(a["G"][k], b["G"][k]) for k in b["G"]) and all(torch.equal(a["D"][k], b["D"][k]) for k in b["D"])
