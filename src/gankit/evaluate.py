@@ -8,7 +8,7 @@ from pathlib import Path
 
 from . import checkpoint, config as config_mod, data, metrics
 from .errors import GankitError
-from .sampling import load_npy, sample
+from .sampling import draw, generator_from_state, load_npy
 
 
 def evaluate_run(run: str | Path, names: str | list[str], samples: str | Path | None = None, n: int = 10000,
@@ -26,7 +26,11 @@ def evaluate_run(run: str | Path, names: str | list[str], samples: str | Path | 
     unknown = [m for m in names if m not in metrics.names()]
     if not names or unknown:
         raise GankitError(f"unknown metric(s) {', '.join(unknown) or '(none given)'} (known: {', '.join(metrics.names())})")
-    x = load_npy(samples) if samples else sample(run, n, seed=seed, which=which)
+    if samples:
+        x = load_npy(samples)
+    else:
+        G, _, info, _ = generator_from_state(state, run, cfg.device)
+        x = draw(G, cfg, info, n, seed)
     result = metrics.evaluate(x, data=data.load(cfg.data), metrics=names, config=cfg, seed=seed)
     result.update({"seed": seed, "step": int(state["step"]), "samples": str(samples) if samples else f"{which} checkpoint"})
     _merge_into(run / "metrics.json", result)

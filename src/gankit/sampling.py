@@ -15,7 +15,11 @@ from .errors import GankitError
 
 def load_generator(run: str | Path, which: str = "latest", device: str | None = None):
     """(G in eval mode, config, data info, checkpoint step) from a run's checkpoint."""
-    state = checkpoint.load(checkpoint.resolve(run, which))
+    return generator_from_state(checkpoint.load(checkpoint.resolve(run, which)), run, device)
+
+
+def generator_from_state(state: dict, run: str | Path = "the run", device: str | None = None):
+    """(G in eval mode, config, data info, step) from an already loaded checkpoint."""
     cfg = config_mod.from_toml_text(state["config"])
     info = state.get("data") or {}
     if "shape" not in info:
@@ -30,12 +34,10 @@ def load_generator(run: str | Path, which: str = "latest", device: str | None = 
     return G.to(dev).eval(), cfg, info, int(state["step"])
 
 
-def sample(run: str | Path, n: int, seed: int = 0, which: str = "latest", batch: int = 1000,
-           device: str | None = None) -> np.ndarray:
-    """n samples as float32: images N×C×H×W in [0,1], points N×D in the data's own units."""
+def draw(G, cfg, info: dict, n: int, seed: int = 0, batch: int = 1000) -> np.ndarray:
+    """n samples of a loaded generator as float32, in the data's own units."""
     if n < 1:
         raise GankitError(f"--n must be a positive number of samples, got {n}")
-    G, cfg, info, _ = load_generator(run, which, device)
     dev = next(G.parameters()).device
     gen = torch.Generator().manual_seed(seed)
     out = []
@@ -49,6 +51,15 @@ def sample(run: str | Path, n: int, seed: int = 0, which: str = "latest", batch:
     elif info["scale"].numel():
         x = x * info["scale"] + info["shift"]
     return x.numpy().astype(np.float32)
+
+
+def sample(run: str | Path, n: int, seed: int = 0, which: str = "latest", batch: int = 1000,
+           device: str | None = None) -> np.ndarray:
+    """n samples as float32: images N×C×H×W in [0,1], points N×D in the data's own units."""
+    if n < 1:
+        raise GankitError(f"--n must be a positive number of samples, got {n}")
+    G, cfg, info, _ = load_generator(run, which, device)
+    return draw(G, cfg, info, n, seed, batch)
 
 
 def save_npy(array: np.ndarray, out: str | Path) -> Path:
