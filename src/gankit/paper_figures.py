@@ -23,10 +23,11 @@ import numpy as np
 import torch
 from PIL import Image, ImageDraw
 
-from . import checkpoint, config as config_mod, data, nets
+from . import checkpoint, data, nets
 from .errors import GankitError
 from .losses import GENERATOR_LOSSES, discriminator_loss
 from .plots import _pyplot, image_grid
+from .sampling import generator_from_state, to_data_units
 
 DPI = 100
 HIGHLIGHT = (255, 214, 0)  # the paper's yellow frame
@@ -49,22 +50,14 @@ class Nets:
 
     def __init__(self, path: str | Path):
         state = checkpoint.load(path)
-        self.config = config_mod.from_toml_text(state["config"])
-        self.info = state.get("data") or {}
-        if "shape" not in self.info:
-            raise GankitError(f"checkpoint {path} lacks data info; it was not written by gankit train")
+        self.G, self.config, self.info, self.step = generator_from_state(state, path, "cpu")
         self.shape = tuple(int(v) for v in self.info["shape"].tolist())
         self.kind = self.info["kind"]
-        self.step = int(state["step"])
-        m = self.config.model
-        self.G = nets.build_generator(m, self.shape, self.kind)
-        self.D = nets.build_discriminator(m, self.shape, self.kind)
+        self.D = nets.build_discriminator(self.config.model, self.shape, self.kind)
         try:
-            self.G.load_state_dict(state["G"])
             self.D.load_state_dict(state["D"])
         except RuntimeError as e:
             raise GankitError(f"checkpoint {path} does not fit its own config ({str(e).splitlines()[0][:160]})") from None
-        self.G.eval()
         self.D.eval()
 
     def noise(self, n: int, seed: int = 0) -> torch.Tensor:
@@ -72,12 +65,7 @@ class Nets:
         return nets.sample_noise(m.prior, n, m.z_dim, torch.Generator().manual_seed(seed))
 
     def to_data_units(self, x: torch.Tensor) -> torch.Tensor:
-        if self.kind == "image":
-            return x.clamp(0, 1)
-        scale, shift = self.info.get("scale"), self.info.get("shift")
-        if scale is not None and scale.numel():
-            return x * scale + shift
-        return x
+        return to_data_units(x, self.info)
 
     def to_train_units(self, x: torch.Tensor) -> torch.Tensor:
         scale, shift = self.info.get("scale"), self.info.get("shift")

@@ -45,12 +45,16 @@ def draw(G, cfg, info: dict, n: int, seed: int = 0, batch: int = 1000) -> np.nda
         for start in range(0, n, batch):
             z = nets.sample_noise(cfg.model.prior, min(batch, n - start), cfg.model.z_dim, gen).to(dev)
             out.append(G(z).float().cpu())
-    x = torch.cat(out)
+    return to_data_units(torch.cat(out), info).numpy().astype(np.float32)
+
+
+def to_data_units(x: torch.Tensor, info: dict) -> torch.Tensor:
+    """Generator output -> the data's own units, from a checkpoint's data info."""
     if info["kind"] == "image":
-        x = x.clamp(0, 1)
-    elif info["scale"].numel():
-        x = x * info["scale"] + info["shift"]
-    return x.numpy().astype(np.float32)
+        return x.clamp(0, 1)
+    if info["scale"].numel():
+        return x * info["scale"] + info["shift"]
+    return x
 
 
 def sample(run: str | Path, n: int, seed: int = 0, which: str = "latest", batch: int = 1000,
