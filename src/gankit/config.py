@@ -131,7 +131,7 @@ class OptimConfig:
 @dataclass
 class MetricsConfig:
     inception_weights: str = ""  # path to the Inception weights file for paper-comparable FID
-    feature_cache: str = ""  # where feature nets and reference statistics are cached ("" = ~/.cache/gankit)
+    feature_cache: str = ""  # where feature nets and reference statistics are cached ("" = gankit.cache.cache_root())
 
     def validate(self) -> None:
         pass

@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ..cache import cache_root
 from ..config import DataConfig
 from ..errors import GankitError
 from . import register
@@ -53,12 +54,7 @@ def folder_path(name: str) -> Path:
 
 
 def cache_dir(cfg: DataConfig) -> Path:
-    if cfg.cache_dir:
-        return Path(cfg.cache_dir).expanduser()
-    if os.environ.get("GANKIT_CACHE"):
-        return Path(os.environ["GANKIT_CACHE"]).expanduser() / "folders"
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base).expanduser() / "gankit" / "folders"
+    return Path(cfg.cache_dir).expanduser() if cfg.cache_dir else cache_root() / "folders"
 
 
 def list_files(root: Path) -> list[Path]:

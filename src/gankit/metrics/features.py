@@ -34,6 +34,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from ..cache import cache_root
 from ..config import Config
 from ..errors import GankitError
 
@@ -113,9 +114,9 @@ def code_hash() -> str:
 
 
 def cache_dir(config: Config | None = None) -> Path:
-    """metrics.feature_cache if set, else $GANKIT_CACHE, else ~/.cache/gankit."""
-    where = (config.metrics.feature_cache if config else "") or os.environ.get("GANKIT_CACHE", "") or "~/.cache/gankit"
-    return Path(where).expanduser()
+    """metrics.feature_cache if set, else the shared cache root (gankit.cache)."""
+    where = config.metrics.feature_cache if config else ""
+    return Path(where).expanduser() if where else cache_root()
 
 
 def is_labelled(dataset: Any) -> bool:
