@@ -2,9 +2,12 @@
 
 import math
 
+import pytest
 import torch
 from hypothesis import given, settings, strategies as st
 
+from gankit import losses
+from gankit.errors import GankitError
 from gankit.losses import discriminator_loss, generator_loss_minimax, generator_loss_nonsaturating
 
 logits = st.lists(st.floats(-12, 12, allow_nan=False), min_size=1, max_size=20)
@@ -56,3 +59,52 @@ def test_losses_stay_finite_at_extreme_logits():
     l = torch.tensor([-1e4, 1e4], dtype=torch.float32)
     for v in (discriminator_loss(l, l), generator_loss_minimax(l), generator_loss_nonsaturating(l)):
         assert torch.isfinite(v)
+
+
+def test_losses_are_registered_pairs_and_a_duplicate_name_is_refused():
+    assert {"minimax", "nonsaturating"} <= set(losses.names())
+    with pytest.raises(ValueError, match="already registered"):
+        losses.register_loss(losses.PaperLoss("minimax", losses.generator_loss_minimax, ""))
+    with pytest.raises(GankitError, match="unknown loss 'nope'"):
+        losses.get("nope")
+
+
+def test_paper_loss_pair_sees_d_and_both_batches_and_reports_probabilities():
+    D = torch.nn.Linear(2, 1)
+    real = losses.Examples(torch.randn(8, 2))
+    fake = losses.Examples(torch.randn(8, 2))
+    loss = losses.get("minimax")
+    value, stats = loss.discriminator(lambda x: D(x).squeeze(-1), real, fake)
+    r, f = D(real.x).squeeze(-1), D(fake.x).squeeze(-1)
+    assert torch.allclose(value, discriminator_loss(r, f))
+    assert torch.allclose(stats["d_real"], torch.sigmoid(r).mean()) and torch.allclose(stats["d_fake"], torch.sigmoid(f).mean())
+    g_value, _ = loss.generator(lambda x: D(x).squeeze(-1), fake, real)
+    assert torch.allclose(g_value, generator_loss_minimax(f))
+
+
+def test_the_log_averages_each_statistic_over_all_k_discriminator_steps(tmp_path, monkeypatch):
+    import json
+
+    from gankit import config
+    from gankit.train import train
+
+    from conftest import CONFIGS
+
+    class Counting(losses.PaperLoss):
+        """The paper's loss, reporting how many D steps it has taken as its statistic."""
+
+        def __init__(self):
+            super().__init__("counting", generator_loss_nonsaturating, "")
+            self.calls = 0
+
+        def discriminator(self, D, real, fake):
+            value, _ = super().discriminator(D, real, fake)
+            self.calls += 1
+            return losses.Objective(value, {"d_real": torch.tensor(float(self.calls)), "d_fake": torch.tensor(0.0)})
+
+    monkeypatch.setitem(losses._LOSSES, "counting", Counting())
+    cfg = config.load(CONFIGS / "ring8.toml", ["train.loss=counting", "train.k=3", "train.steps=2", "train.log_every=1",
+                                               "train.sample_every=0", "model.g_hidden=[8]", "model.d_hidden=[8]"])
+    train(cfg, tmp_path / "r", quiet=True)
+    rows = [json.loads(line) for line in (tmp_path / "r" / "log.jsonl").read_text().splitlines()]
+    assert [r["d_real"] for r in rows] == [2.0, 5.0]  # means of D steps 1..3 and 4..6, not the last of each

@@ -4,7 +4,8 @@ import pytest
 import torch
 
 from gankit.config import ModelConfig
-from gankit.nets import Maxout, MLPDiscriminator, build_discriminator, build_generator, sample_noise
+from gankit.distributed import Rank
+from gankit.nets import Dropout, MaskSource, Maxout, MLPDiscriminator, build_discriminator, build_generator, sample_noise
 
 
 def test_maxout_is_the_max_over_pieces_of_linear_maps():
@@ -22,7 +23,7 @@ def test_maxout_is_the_max_over_pieces_of_linear_maps():
 
 def test_dropout_keeps_the_papers_fractions_in_training_and_nothing_drops_in_eval():
     D = build_discriminator(ModelConfig(d="paper-mnist"), (1, 28, 28), "image")
-    drops = [m for m in D.modules() if isinstance(m, torch.nn.Dropout)]
+    drops = [m for m in D.modules() if isinstance(m, Dropout)]
     assert [d.p for d in drops] == [0.2, 0.5, 0.5]  # keep 80% of inputs, 50% of hidden units
     torch.manual_seed(1)
     x = torch.ones(2000, 784)
@@ -32,6 +33,22 @@ def test_dropout_keeps_the_papers_fractions_in_training_and_nothing_drops_in_eva
     D.eval()
     x = torch.rand(3, 1, 28, 28)
     assert torch.equal(D(x), D(x))
+
+
+def test_dropout_masks_from_a_source_are_the_global_batchs_rows_of_this_rank():
+    # One process with batch 6 and two processes with 3 rows each drop exactly the same units.
+    x = torch.ones(6, 10)
+    drop = Dropout(0.5)
+    drop.source = MaskSource(torch.Generator().manual_seed(3))
+    whole = drop(x)
+    halves = []
+    for r in (0, 1):
+        drop.source = MaskSource(torch.Generator().manual_seed(3), Rank(rank=r, world_size=2))
+        halves.append(drop(x[:3]))
+    assert torch.equal(torch.cat(halves), whole)
+    assert set(whole.unique().tolist()) == {0.0, 2.0}
+    drop.eval()
+    assert torch.equal(drop(x), x)
 
 
 def test_paper_nets_shapes_init_and_output_bias():

@@ -5,7 +5,7 @@ import torch
 
 from gankit import checkpoint, config, losses
 from gankit.errors import GankitError
-from gankit.train import Batches, train
+from gankit.train import train
 
 from conftest import CONFIGS
 
@@ -58,6 +58,10 @@ def test_time_limit_stops_cleanly_and_resume_matches(tmp_path):
     cut = train(tiny("train.steps=400", "train.time_limit=0.2"), tmp_path / "r", quiet=True)
     assert cut.stopped == "time_limit" and 0 < cut.step < 400
     assert checkpoint.load(tmp_path / "r" / "checkpoints" / "latest.pt")["step"] == cut.step
+    import json
+
+    rows = [json.loads(line) for line in (tmp_path / "r" / "log.jsonl").read_text().splitlines()]
+    assert rows[-1]["step"] == cut.step  # the steps after the last full interval get their row
     resumed = train(None, resume=tmp_path / "r", overrides=["train.time_limit=0"], quiet=True)
     assert same(weights(straight.G), weights(resumed.G))
 
@@ -79,14 +83,15 @@ def test_keep_every_keeps_step_files(tmp_path):
 
 def test_divergence_stops_and_keeps_last_good_checkpoint(tmp_path, monkeypatch):
     calls = {"n": 0}
-    real = losses.GENERATOR_LOSSES["nonsaturating"]
+    loss = losses.get("nonsaturating")
+    real = loss.generator_fn
 
     def poisoned(logits):
         calls["n"] += 1
         out = real(logits)
         return out * float("nan") if calls["n"] > 13 else out
 
-    monkeypatch.setitem(losses.GENERATOR_LOSSES, "nonsaturating", poisoned)
+    monkeypatch.setattr(loss, "generator_fn", poisoned)
     with pytest.raises(GankitError, match="NaN or inf.*last good checkpoint \\(step 10\\)"):
         train(tiny(), tmp_path / "r", quiet=True)
     ck = checkpoint.load(tmp_path / "r" / "checkpoints" / "latest.pt")
@@ -100,16 +105,6 @@ def test_new_run_refuses_to_overwrite_an_existing_run(tmp_path):
     with pytest.raises(GankitError, match="already holds a run"):
         train(tiny(), tmp_path / "r", quiet=True)
     assert (tmp_path / "r" / "checkpoints" / "latest.pt").read_bytes() == before
-
-
-def test_batches_cover_each_epoch_once_and_position_is_the_whole_state():
-    data = torch.arange(10).float().unsqueeze(1)
-    b = Batches(data, seed=3)
-    first = torch.cat([b.next(3) for _ in range(3)] + [b.next(1)]).squeeze(1)
-    assert sorted(first.tolist()) == list(range(10))  # one epoch, without replacement
-    later = b.next(7)
-    b2 = Batches(data, seed=3, position=10)
-    assert torch.equal(b2.next(7), later)
 
 
 def test_paper_discriminator_keeps_its_max_norm_through_training(tmp_path):
@@ -132,7 +127,7 @@ def test_relative_data_paths_are_recorded_absolute(tmp_path, monkeypatch):
 
 
 def test_divergence_before_any_checkpoint_says_so(tmp_path, monkeypatch):
-    monkeypatch.setitem(losses.GENERATOR_LOSSES, "nonsaturating", lambda logits: logits.sum() * float("nan"))
+    monkeypatch.setattr(losses.get("nonsaturating"), "generator_fn", lambda logits: logits.sum() * float("nan"))
     with pytest.raises(GankitError, match="no checkpoint had been written yet"):
         train(tiny(), tmp_path / "r", quiet=True)
 

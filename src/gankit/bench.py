@@ -68,7 +68,7 @@ def measure(cfg_file: str, overrides: list[str], seconds: float) -> dict:
         if s.device.type == "cuda":
             torch.cuda.synchronize()
         dt = time.perf_counter() - t0
-        s.log.close()
+        s.recorder.close()
         device = device_name(s.device)
     torch.set_num_threads(base_threads)
     return {"steps_per_s": steps / dt, "examples_per_s": steps * cfg.train.batch_size * (cfg.train.k + 1) / dt,

@@ -1,6 +1,6 @@
 """Checkpoints: plain dicts of tensors, numbers and strings, written atomically, read safely.
 
-Format (DESIGN.md): keys G, D, opt_G, opt_D, step, rng, config, format_version; gankit adds
+Format (DESIGN.md): keys G, D, opt_G, opt_D, step, rng, config, format_version, world_size; gankit adds
 `data` (what sampling needs without the data set), `elapsed`, `examples_seen` and `extra`.
 """
 
@@ -18,7 +18,7 @@ import torch
 
 from .errors import GankitError
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: rng holds the dropout masks' generator; world_size
 REQUIRED = ("G", "D", "opt_G", "opt_D", "step", "rng", "config", "format_version")
 
 

@@ -84,10 +84,9 @@ class TrainConfig:
     eval_n: int = 2000  # samples per in-training evaluation
 
     def validate(self) -> None:
-        from .losses import GENERATOR_LOSSES
+        from . import losses
 
-        _check(self.loss in GENERATOR_LOSSES, "train.loss",
-               f"unknown loss {self.loss!r}; one of {sorted(GENERATOR_LOSSES)}")
+        _check(self.loss in losses.names(), "train.loss", f"unknown loss {self.loss!r}; one of {losses.names()}")
         _check(self.k >= 1, "train.k", "must be >= 1 (discriminator steps per generator step)")
         _check(self.batch_size >= 1, "train.batch_size", "must be >= 1")
         _check(self.steps >= 0, "train.steps", "must be >= 0")

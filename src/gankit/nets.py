@@ -62,6 +62,50 @@ class Maxout(nn.Module):
         return y.view(*y.shape[:-1], self.units, self.pieces).amax(-1)
 
 
+class MaskSource:
+    """Where dropout masks come from during training: a CPU generator of their own, drawn for the
+    global batch and sliced to this process's rows, exactly like z. So a checkpoint restores them,
+    and one process and P processes drop the same units of the same examples."""
+
+    def __init__(self, gen: torch.Generator, rank=None):
+        from .distributed import SINGLE
+
+        self.gen, self.rank = gen, rank or SINGLE
+
+    def keep_mask(self, shape: torch.Size, keep: float, like: torch.Tensor) -> torch.Tensor:
+        """A 0 or 1/keep tensor of `shape` (this rank's rows) on `like`'s device and dtype."""
+        rows = shape[0] * self.rank.world_size
+        u = torch.rand((rows, *shape[1:]), generator=self.gen)
+        mask = self.rank.take(u < keep).to(device=like.device, dtype=like.dtype, non_blocking=True)
+        return mask.mul_(1.0 / keep)
+
+
+class Dropout(nn.Module):
+    """Dropout (Srivastava et al., 2014) whose masks are part of the run's noise: with a
+    `MaskSource` attached (training sessions attach one) they come from it, else from torch's RNG."""
+
+    def __init__(self, p: float):
+        super().__init__()
+        self.p = p
+        self.source: MaskSource | None = None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.training or self.p == 0:
+            return x
+        if self.source is None:
+            return nn.functional.dropout(x, self.p, True)
+        return x * self.source.keep_mask(x.shape, 1.0 - self.p, x)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"
+
+
+def attach_mask_source(module: nn.Module, source: MaskSource | None) -> None:
+    for m in module.modules():
+        if isinstance(m, Dropout):
+            m.source = source
+
+
 def apply_max_norm(module: nn.Module, limit: float) -> None:
     """Rescale each unit's incoming weight vector to norm <= limit (pylearn2's max_col_norm, which
     the paper's discriminator used to keep SGD at lr 0.1 stable)."""
@@ -108,7 +152,7 @@ class MLPGenerator(nn.Module):
             with torch.no_grad():
                 self.out.bias.copy_(output_bias.reshape(-1))
 
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
+    def forward(self, z: torch.Tensor, c: torch.Tensor | None = None) -> torch.Tensor:
         y = self.out(self.body(z))
         if self.output == "sigmoid":
             y = torch.sigmoid(y)
@@ -127,7 +171,7 @@ class MLPDiscriminator(nn.Module):
         self.max_norm = max_norm  # > 0: a constraint applied after every optimizer step
         layers: list[nn.Module] = [nn.Flatten()]
         if input_dropout > 0:
-            layers.append(nn.Dropout(input_dropout))
+            layers.append(Dropout(input_dropout))
         width = math.prod(in_shape)
         for h in hidden:
             if maxout_pieces:
@@ -135,7 +179,7 @@ class MLPDiscriminator(nn.Module):
             else:
                 layers += [nn.Linear(width, h), ACTIVATIONS[activation]()]
             if dropout > 0:
-                layers.append(nn.Dropout(dropout))
+                layers.append(Dropout(dropout))
             width = h
         layers.append(nn.Linear(width, 1))
         self.net = nn.Sequential(*layers)
@@ -163,7 +207,7 @@ class ConvGenerator(nn.Module):
         self.width = width
         self.out_bias = nn.Parameter(torch.zeros(out_shape) if output_bias is None else output_bias.reshape(out_shape).clone())
 
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
+    def forward(self, z: torch.Tensor, c: torch.Tensor | None = None) -> torch.Tensor:
         h = self.fc(z).view(len(z), 2 * self.width, self.s0, self.s0)
         return torch.sigmoid(self.up(h) + self.out_bias)
 
@@ -177,7 +221,7 @@ class ConvDiscriminator(nn.Module):
         self.net = nn.Sequential(
             nn.Conv2d(c, width, 4, stride=2, padding=1), nn.LeakyReLU(0.2),
             nn.Conv2d(width, 2 * width, 4, stride=2, padding=1), nn.LeakyReLU(0.2),
-            nn.Flatten(), nn.Dropout(dropout), nn.Linear(2 * width * (h // 4) * (w // 4), 1),
+            nn.Flatten(), Dropout(dropout), nn.Linear(2 * width * (h // 4) * (w // 4), 1),
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

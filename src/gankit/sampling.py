@@ -34,6 +34,19 @@ def generator_from_state(state: dict, run: str | Path = "the run", device: str |
     return G.to(dev).eval(), cfg, info, int(state["step"])
 
 
+def generate(G: torch.nn.Module, z: torch.Tensor, info: dict, c: torch.Tensor | None = None) -> torch.Tensor:
+    """G(z) on the CPU in the data's own units, with G in eval mode (batch norm's running
+    statistics, no dropout) and no autograd; G's training mode is restored after."""
+    was = G.training
+    G.eval()
+    try:
+        with torch.inference_mode():
+            x = (G(z) if c is None else G(z, c)).float().cpu()
+    finally:
+        G.train(was)
+    return to_data_units(x, info)
+
+
 def draw(G, cfg, info: dict, n: int, seed: int = 0, batch: int = 1000) -> np.ndarray:
     """n samples of a loaded generator as float32, in the data's own units."""
     if n < 1:
@@ -41,11 +54,10 @@ def draw(G, cfg, info: dict, n: int, seed: int = 0, batch: int = 1000) -> np.nda
     dev = next(G.parameters()).device
     gen = torch.Generator().manual_seed(seed)
     out = []
-    with torch.no_grad():
-        for start in range(0, n, batch):
-            z = nets.sample_noise(cfg.model.prior, min(batch, n - start), cfg.model.z_dim, gen).to(dev)
-            out.append(G(z).float().cpu())
-    return to_data_units(torch.cat(out), info).numpy().astype(np.float32)
+    for start in range(0, n, batch):
+        z = nets.sample_noise(cfg.model.prior, min(batch, n - start), cfg.model.z_dim, gen).to(dev)
+        out.append(generate(G, z, info))
+    return torch.cat(out).numpy().astype(np.float32)
 
 
 def to_data_units(x: torch.Tensor, info: dict) -> torch.Tensor:

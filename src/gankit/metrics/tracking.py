@@ -2,7 +2,7 @@
 
 `attach(session)` adds one hook to the training session; every `train.eval_every` generator steps
 it draws `train.eval_n` samples from fixed noise, measures them with `training_eval` (the same
-`gankit.metrics.evaluate` the CLI calls), adds "fd", "feature_net" and "eval_seconds" to that
+`gankit.metrics.evaluate` the CLI calls), returns "fd", "feature_net" and "eval_seconds" for that
 step's row of RUN/log.jsonl (and so to TensorBoard), and saves RUN/checkpoints/best.pt when FD is the lowest so far.
 The best value lives in the checkpoint's `extra`, so a resumed run keeps comparing against it.
 """
@@ -36,9 +36,8 @@ def attach(session: Any) -> None:
     # One fixed noise set for every evaluation, so FD moves only because G does.
     z = _fixed_noise(cfg)
 
-    def hook(s: Any, step: int) -> None:
-        if step % every == 0:
-            evaluate_session(s, step, z)
+    def hook(s: Any, step: int) -> dict | None:
+        return evaluate_session(s, step, z) if step % every == 0 else None
 
     session.hooks.append(hook)
 
@@ -51,20 +50,21 @@ def _fixed_noise(cfg: Config) -> torch.Tensor:
 
 
 def evaluate_session(s: Any, step: int, z: torch.Tensor) -> dict:
-    """Measure G now, log it, and keep best.pt when FD improved. Returns the logged row."""
+    """Measure G now and keep best.pt when FD improved. Returns what to add to this step's log row."""
     t0 = time.monotonic()
-    x = torch.cat([s.generate(z[i:i + EVAL_BATCH].to(s.device)) for i in range(0, len(z), EVAL_BATCH)])
+    from ..sampling import generate
+
+    x = torch.cat([generate(s.raw_G, z[i:i + EVAL_BATCH].to(s.device), s.info) for i in range(0, len(z), EVAL_BATCH)])
     with torch.random.fork_rng(devices=[s.device] if s.device.type == "cuda" else []):
         result = training_eval(x, s.dataset, s.config, seed=s.config.seed)
     if not result:
         return {}
     row = {"fd": result["fd"], "feature_net": result["feature_net"], "eval_seconds": round(time.monotonic() - t0, 2)}
-    s.row_extras.update(row)
     best = s.extra.get("best_fd")
     if best is None or result["fd"] < best:
         s.extra["best_fd"], s.extra["best_step"] = float(result["fd"]), int(step)
         s.save_checkpoint("best")
-        s.log.message(f"gankit: step {step}: fd {result['fd']:.4g} (best so far; saved checkpoints/best.pt)")
+        s.recorder.message(f"gankit: step {step}: fd {result['fd']:.4g} (best so far; saved checkpoints/best.pt)")
     else:
-        s.log.message(f"gankit: step {step}: fd {result['fd']:.4g} (best {best:.4g} at step {s.extra.get('best_step')})")
+        s.recorder.message(f"gankit: step {step}: fd {result['fd']:.4g} (best {best:.4g} at step {s.extra.get('best_step')})")
     return row
