@@ -55,3 +55,15 @@ def test_set_values_are_typed():
     cfg = config.load(None, ["train.loss=minimax", "optim.lr_g=1", "model.batch_norm=true", "data.name=grid25"])
     assert cfg.train.loss == "minimax" and cfg.optim.lr_g == 1.0 and isinstance(cfg.optim.lr_g, float)
     assert cfg.model.batch_norm is True and cfg.data.name == "grid25"
+
+
+def test_type_errors_read_as_english():
+    with pytest.raises(GankitError, match="config key train.steps must be an integer, got 'many'"):
+        config.load(None, ["train.steps=many"])
+    with pytest.raises(GankitError, match="must be true or false"):
+        config.load(None, ["model.batch_norm=3"])
+
+
+def test_changed_keys_names_what_differs():
+    a, b = config.load(None, []), config.load(None, ["model.g_hidden=[8]", "train.steps=3"])
+    assert config.changed_keys(a, b) == ["model.g_hidden: [256, 256] -> [8]"]

@@ -152,3 +152,13 @@ def test_fashion_mnist_net_reaches_its_stated_accuracy():
     assert info["test_accuracy"] >= F.STATED_ACCURACY["fashion-mnist"]
     pred = F.predict(net, ds.test)
     assert float((pred == ds.test_labels).double().mean()) == pytest.approx(info["test_accuracy"])
+
+
+def test_feature_net_cache_key_ignores_comments_docstrings_and_layout():
+    from gankit.metrics.features import code_hash, source_key
+
+    a = "def f(x):\n    return x + 1\n"
+    b = 'def f(x):\n    """Add one."""\n    # a comment\n\n    return (x +\n            1)  # trailing\n'
+    c = "def f(x):\n    return x + 2\n"
+    assert source_key(a) == source_key(b) and source_key(a) != source_key(c)
+    assert len(code_hash()) == 12

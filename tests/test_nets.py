@@ -120,3 +120,12 @@ def test_conv_nets_refuse_points_and_odd_sizes():
         build_generator(ModelConfig(g="conv"), (2,), "points")
     with pytest.raises(GankitError, match="model.d = conv"):
         build_discriminator(ModelConfig(d="conv"), (1, 30, 30), "image")
+
+
+def test_nets_does_not_import_config():
+    """config imports nets to validate names; nets never imports config back."""
+    import subprocess
+    import sys
+
+    code = "import sys, gankit.nets; sys.exit('gankit.config' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0

@@ -10,13 +10,12 @@ import os
 import pickle
 import tempfile
 import warnings
-import zipfile
 from pathlib import Path
 from typing import Any
 
 import torch
 
-from .errors import GankitError
+from .errors import GankitError, brief
 
 FORMAT_VERSION = 2  # 2: rng holds the dropout masks' generator; world_size
 REQUIRED = ("G", "D", "opt_G", "opt_D", "step", "rng", "config", "format_version")
@@ -51,9 +50,10 @@ def load(path: str | Path) -> dict[str, Any]:
     except pickle.UnpicklingError as e:
         raise GankitError(f"{path} is not a gankit checkpoint: weights_only loading refused it "
                           f"({_refusal_reason(str(e))}); it is never loaded unsafely") from None
-    except (RuntimeError, EOFError, OSError, zipfile.BadZipFile, ValueError) as e:
-        msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise GankitError(f"{path} is not a readable checkpoint (truncated or corrupt: {msg[:160]})") from None
+    except Exception as e:  # torch raises many types for a damaged file (KeyError for plain text)
+        readable = isinstance(e, (RuntimeError, OSError, ValueError)) and str(e).strip()
+        msg = brief(e) if readable else "it is not a PyTorch file"
+        raise GankitError(f"{path} is not a readable checkpoint (truncated or corrupt: {msg})") from None
     if not isinstance(state, dict) or any(k not in state for k in REQUIRED):
         raise GankitError(f"{path} is not a gankit checkpoint (missing keys {[k for k in REQUIRED if not isinstance(state, dict) or k not in state]})")
     if state["format_version"] > FORMAT_VERSION:

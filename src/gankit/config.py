@@ -208,7 +208,10 @@ def _coerce(value: Any, kind: Any, key: str) -> Any:
     elif kind is str:
         if isinstance(value, str):
             return value
-    raise GankitError(f"config key {key} must be a {kind.__name__}, got {value!r}")
+    raise GankitError(f"config key {key} must be {_KIND_NAMES.get(kind, kind.__name__)}, got {value!r}")
+
+
+_KIND_NAMES = {bool: "true or false", int: "an integer", float: "a number", str: "a string"}
 
 
 def parse_toml(text: str, where: str) -> dict[str, Any]:
@@ -263,6 +266,15 @@ def apply_override(raw: dict[str, Any], item: str) -> None:
     for part in parts[:-1]:
         node = node.setdefault(part, {})
     node[parts[-1]] = value
+
+
+def changed_keys(old: Config, new: Config, sections: tuple[str, ...] = ("data", "model")) -> list[str]:
+    """`key: old -> new` for every key of these sections that differs between two configs."""
+    out = []
+    for section in sections:
+        a, b = dataclasses.asdict(getattr(old, section)), dataclasses.asdict(getattr(new, section))
+        out += [f"{section}.{k}: {a.get(k)!r} -> {b.get(k)!r}" for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)]
+    return out
 
 
 def from_toml_text(text: str) -> Config:

@@ -7,12 +7,13 @@ a *logit* (D(x) = sigmoid(logit)), so the losses can stay numerically stable.
 from __future__ import annotations
 
 import math
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import torch
 from torch import nn
 
-from .config import ModelConfig
+if TYPE_CHECKING:  # annotations only: config imports nets (to validate names), never the reverse
+    from .config import ModelConfig
 
 # --- noise prior --------------------------------------------------------------------------------
 
@@ -156,7 +157,7 @@ class MLPGenerator(nn.Module):
         y = self.out(self.body(z))
         if self.output == "sigmoid":
             y = torch.sigmoid(y)
-        return y.view(len(z), *self.out_shape)
+        return y.view(-1, *self.out_shape)  # -1, not len(z): an exported graph keeps N free
 
 
 # --- discriminators -----------------------------------------------------------------------------
@@ -208,7 +209,7 @@ class ConvGenerator(nn.Module):
         self.out_bias = nn.Parameter(torch.zeros(out_shape) if output_bias is None else output_bias.reshape(out_shape).clone())
 
     def forward(self, z: torch.Tensor, c: torch.Tensor | None = None) -> torch.Tensor:
-        h = self.fc(z).view(len(z), 2 * self.width, self.s0, self.s0)
+        h = self.fc(z).view(-1, 2 * self.width, self.s0, self.s0)
         return torch.sigmoid(self.up(h) + self.out_bias)
 
 

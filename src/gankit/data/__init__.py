@@ -21,7 +21,10 @@ _PREFIXES: dict[str, tuple[Loader, Prober]] = {}
 
 
 def register(name: str, loader: Loader, probe: Prober) -> None:
-    """Register a data set by exact name (`ring8`) or, ending in ':', by prefix (`csv:`)."""
+    """Register a data set by exact name (`ring8`) or, ending in ':', by prefix (`csv:`).
+    A name registered twice is an error, never a silent replacement of the first loader."""
+    if not name or name in _LOADERS or name in _PREFIXES:
+        raise ValueError(f"data set name {name!r} is empty or already registered")
     if name.endswith(":"):
         _PREFIXES[name] = (loader, probe)
     else:

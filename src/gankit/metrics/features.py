@@ -18,6 +18,7 @@ of papers.
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import hashlib
 import inspect
@@ -25,6 +26,7 @@ import json
 import math
 import os
 import sys
+import textwrap
 import time
 from pathlib import Path
 from typing import Any
@@ -37,6 +39,7 @@ import torch.nn.functional as F
 from ..cache import cache_root
 from ..config import Config
 from ..errors import GankitError
+from ..progress import Progress
 
 SEED = 0
 PENULTIMATE_DIM = 128
@@ -107,10 +110,24 @@ def calibrate(net: FeatureNet, images: torch.Tensor, n: int = 5000) -> FeatureNe
 
 
 def code_hash() -> str:
-    """Hash of the code that defines and trains the net: a change to either retrains it."""
-    src = inspect.getsource(FeatureNet) + inspect.getsource(calibrate) + inspect.getsource(_new_net) + inspect.getsource(_train) + repr(
+    """Hash of the code that defines and trains the net: a change to either retrains it; a change
+    to only its comments, docstrings or layout does not."""
+    src = "\n".join(source_key(inspect.getsource(f)) for f in (FeatureNet, calibrate, _new_net, _train)) + repr(
         (SEED, PENULTIMATE_DIM, STEM_DIM, MAX_SIDE, BATCH, LR, MIN_EPOCHS, MIN_STEPS))
     return hashlib.sha256(src.encode()).hexdigest()[:12]
+
+
+def source_key(source: str) -> str:
+    """Python source as its syntax tree, without docstrings: what the code does, not how it is
+    written down (comments, blank lines, indentation and line breaks leave no trace)."""
+    tree = ast.parse(textwrap.dedent(source))
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if (isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and body
+                and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
+                and isinstance(body[0].value.value, str)):
+            node.body = body[1:] or [ast.Pass()]
+    return ast.dump(tree, annotate_fields=False)
 
 
 def cache_dir(config: Config | None = None) -> Path:
@@ -192,7 +209,7 @@ def _train(dataset: Any, device: torch.device) -> FeatureNet:
     opt = torch.optim.Adam(net.parameters(), lr=LR / 4)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=LR, total_steps=epochs * per_epoch)
     net.train()
-    with _progress(epochs * per_epoch, f"training the {dataset.name} feature net") as bar:
+    with Progress(epochs * per_epoch, f"training the {dataset.name} feature net") as bar:
         for _ in range(epochs):
             perm = torch.randperm(len(x), generator=gen)
             for i in range(0, len(x), BATCH):
@@ -356,6 +373,7 @@ def feature_sets(ctx: Any) -> tuple[FeatureExtractor, torch.Tensor, torch.Tensor
             real = reference_features(fx, ctx.dataset, ctx.config)[: len(ctx.samples)]
             fake = fx.extract(ctx.samples)
         ctx.cache["features"] = (fx, real, fake)
+    ctx.used_reference(len(ctx.cache["features"][1]))
     return ctx.cache["features"]
 
 
@@ -410,31 +428,3 @@ def _atomic(path: Path, write) -> None:
     tmp = path.with_name(path.name + f".tmp{os.getpid()}")
     write(tmp)
     os.replace(tmp, path)
-
-
-class _progress:
-    """tqdm on a terminal, a few plain log lines otherwise (both on stderr)."""
-
-    def __init__(self, total: int, desc: str):
-        self.total, self.desc, self.n, self.bar = total, desc, 0, None
-        if sys.stderr.isatty():
-            from tqdm import tqdm
-
-            self.bar = tqdm(total=total, desc=desc, file=sys.stderr, unit="step")
-        else:
-            print(f"gankit: {desc} ({total} steps)", file=sys.stderr)
-
-    def __enter__(self):
-        return self
-
-    def update(self, k: int) -> None:
-        self.n += k
-        if self.bar is not None:
-            self.bar.update(k)
-        elif self.n % max(1, self.total // 4) == 0 and self.n < self.total:
-            print(f"gankit: {self.desc}: {self.n}/{self.total} steps", file=sys.stderr)
-
-    def __exit__(self, *exc):
-        if self.bar is not None:
-            self.bar.close()
-        return False
