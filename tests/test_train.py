@@ -148,3 +148,55 @@ def test_bf16_runs_the_nets_in_bfloat16_and_keeps_weights_fp32(tmp_path):
     fp32 = train(tiny("train.steps=3"), tmp_path / "f", quiet=True)
     diff = max((a - b).abs().max().item() for a, b in zip(res.G.parameters(), fp32.G.parameters()))
     assert 0 < diff < 0.05
+
+
+def test_resume_with_changed_nets_names_the_key(tmp_path):
+    """Issue 16: resuming with another model.* said "Error(s) in loading state_dict for MLPGenerator:"."""
+    train(tiny("train.steps=10"), tmp_path / "r", quiet=True)
+    with pytest.raises(GankitError, match=r"model.g_hidden: \[16\] -> \[8\].*resume without changing"):
+        train(None, resume=tmp_path / "r", overrides=["model.g_hidden=[8]", "train.steps=20"], quiet=True)
+
+
+def test_resume_to_fewer_steps_says_so(tmp_path, capsys):
+    """Issue 16: `--resume --set train.steps=100` on a run at step 6100 said "done" without a word."""
+    train(tiny("train.steps=20"), tmp_path / "r", quiet=True)
+    config_before = (tmp_path / "r" / "config.toml").read_text()
+    with pytest.raises(GankitError, match="is at step 20, past train.steps = 10; a run cannot go back"):
+        train(None, resume=tmp_path / "r", overrides=["train.steps=10"], quiet=True)
+    assert (tmp_path / "r" / "config.toml").read_text() == config_before
+    res = train(None, resume=tmp_path / "r", quiet=False)
+    assert res.step == 20 and "already at step 20 = train.steps; nothing to train" in capsys.readouterr().err
+
+
+def test_the_printed_resume_command_is_the_one_that_was_run(tmp_path, capsys, monkeypatch):
+    """Issue 16: "continue with: gankit train --resume" failed when gankit was not on PATH."""
+    import shutil
+    import sys
+
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    monkeypatch.setattr(sys, "argv", [".venv/bin/gankit", "train"])
+    train(tiny("train.steps=100000", "train.time_limit=0.5"), tmp_path / "my run", quiet=False)
+    assert f"continue with: .venv/bin/gankit train --resume '{tmp_path / 'my run'}'" in capsys.readouterr().err
+    monkeypatch.setattr(sys, "argv", ["/x/gankit/__main__.py"])
+    train(None, resume=tmp_path / "my run", overrides=["train.time_limit=0.3"], quiet=False)
+    err = capsys.readouterr().err
+    assert f"continue with: {sys.executable} -m gankit train --resume '{tmp_path / 'my run'}'" in err
+
+
+def test_a_closed_console_does_not_stop_training(tmp_path):
+    """Issue 16, defect 6: `gankit train ... 2>&1 | head -1` exited 1 with no checkpoint."""
+    import os
+    import subprocess
+    import sys
+
+    run = tmp_path / "r"
+    args = [sys.executable, "-m", "gankit", "train", "--config", str(CONFIGS / "ring8.toml"),
+            *[f"--set={s}" for s in TINY], "--set", "train.steps=300", "--set", "train.log_every=1",
+            "--set", "train.checkpoint_every=1000", "--out", str(run)]
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            env={**os.environ, "OMP_NUM_THREADS": "1"})
+    proc.stdout.readline()  # like `head -1`: read one line, then close the pipe
+    proc.stdout.close()
+    assert proc.wait(timeout=300) == 0
+    assert checkpoint.load(run / "checkpoints" / "latest.pt")["step"] == 300
+    assert (run / "log.jsonl").read_text().count("\n") == 300

@@ -38,8 +38,9 @@ class Recorder:
     def samples(self, x: torch.Tensor, dataset: Any, step: int) -> Path | None:
         if not self.enabled:
             return None
-        path = self.run / "samples" / f"step-{step:07d}.png"
-        return plots.save_samples(x, dataset, path, title=f"step {step}")
+        path = plots.save_samples(x, dataset, self.run / "samples" / f"step-{step:07d}.png", title=f"step {step}")
+        self.log.image("samples", path, step)
+        return path
 
     def checkpoint(self, state: dict, name: str = "latest") -> None:
         """latest.pt (plus step-NNNNNNN.pt every train.keep_every steps), or `name`.pt."""

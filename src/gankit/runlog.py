@@ -1,6 +1,8 @@
-"""What a run reports: RUN/log.jsonl rows, TensorBoard scalars, and progress on the terminal.
+"""What a run reports: RUN/log.jsonl rows, TensorBoard scalars and sample pictures, and progress on
+the terminal.
 
 A progress bar when stderr is a terminal; otherwise plain lines, at most one every few seconds.
+If the console goes away (a closed pipe), the run goes on silently: RUN/ still gets every row.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
+
+from .console import say
 
 
 class RunLog:
@@ -45,29 +49,55 @@ class RunLog:
         self.show(f"step {step}/{self.total}  loss_d {row['loss_d']:.4f}  loss_g {row['loss_g']:.4f}  "
                   f"D(x) {row['d_real']:.3f}  D(G(z)) {row['d_fake']:.3f}", step)
 
+    def image(self, tag: str, path: Path, step: int) -> None:
+        """A picture already written to RUN/ (a sample grid or plot), also shown in TensorBoard's Images tab."""
+        import numpy as np
+        from PIL import Image
+
+        with Image.open(path) as img:
+            pixels = np.asarray(img.convert("RGB"))
+        self.tensorboard.add_image(tag, pixels, step, dataformats="HWC")
+        self.tensorboard.flush()
+
     def show(self, text: str, step: int | None = None, force: bool = False) -> None:
         if self.quiet:
             return
         if self._bar is not None:
-            if step is not None:
-                self._bar.n = step
-            self._bar.set_postfix_str(text.split("  ", 1)[-1], refresh=True)
+            try:
+                if step is not None:
+                    self._bar.n = step
+                self._bar.set_postfix_str(text.split("  ", 1)[-1], refresh=True)
+            except (OSError, ValueError):
+                self._console_gone()
             return
         now = time.monotonic()
         if force or now - self._last_line >= 5.0:
-            print(text, file=sys.stderr, flush=True)
+            say(text)
             self._last_line = now
 
     def message(self, text: str) -> None:
         """A line that must be seen (start, stop, where files are)."""
         if self._bar is not None:
-            self._bar.write(text, file=sys.stderr)
+            try:
+                self._bar.write(text, file=sys.stderr)
+            except (OSError, ValueError):
+                self._console_gone()
         elif not self.quiet:
-            print(text, file=sys.stderr, flush=True)
+            say(text)
+
+    def _console_gone(self) -> None:
+        """The terminal went away: drop the bar, keep training and writing RUN/."""
+        from .console import silence
+
+        silence(sys.stderr)
+        self._bar, self.quiet = None, True
 
     def close(self) -> None:
         if self._bar is not None:
-            self._bar.close()
+            try:
+                self._bar.close()
+            except (OSError, ValueError):
+                pass
         if self._tb is not None:
             self._tb.flush()
             self._tb.close()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import shlex
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,7 @@ import torch
 
 from . import checkpoint, data, losses, nets, optim
 from .config import Config
+from .console import command
 from .device import resolve_device
 from .distributed import SINGLE, Rank, unwrap
 from .errors import GankitError
@@ -237,7 +239,7 @@ class Session:
             self.opt_G.load_state_dict(state["opt_G"])
             self.opt_D.load_state_dict(state["opt_D"])
         except (RuntimeError, ValueError, KeyError) as e:
-            raise GankitError(f"the checkpoint does not fit this config's nets ({str(e).splitlines()[0][:160]})") from None
+            raise GankitError(_misfit(state, self.config, e)) from None
         torch.set_rng_state(state["rng"]["torch"])
         self.z_stream.gen.set_state(state["rng"]["noise"])
         if "dropout" in state["rng"]:
@@ -248,6 +250,21 @@ class Session:
         self.step = int(state["step"])
         self.elapsed = float(state.get("elapsed", 0.0))
         self.extra = dict(state.get("extra", {}))
+
+
+def _misfit(state: dict, config: Config, error: Exception) -> str:
+    """Why a checkpoint's weights do not load into this config's nets, naming the changed keys."""
+    from .config import changed_keys, from_toml_text
+    from .errors import brief
+
+    try:
+        changed = changed_keys(from_toml_text(state["config"]), config)
+    except GankitError:
+        changed = []
+    if changed:
+        return (f"the checkpoint's nets were built with other settings: {'; '.join(changed)}. A resumed run "
+                f"keeps its nets: resume without changing these keys, or start a new run with --config")
+    return f"the checkpoint does not fit this config's nets ({brief(error)})"
 
 
 # --- the entry points ---------------------------------------------------------------------------
@@ -297,6 +314,14 @@ def train(config: Config, out: str | Path | None = None, *, resume: str | Path |
         run, state = _check_new_run_dir(out), None
     # Everything that can fail on bad input (data, nets, checkpoint) fails before a file is written.
     s = Session(config, run, state, quiet=quiet)
+    if state is not None and s.step >= config.train.steps:
+        s.recorder.close()
+        if s.step > config.train.steps:
+            raise GankitError(f"{run} is at step {s.step}, past train.steps = {config.train.steps}; a run cannot go "
+                              f"back (give --set train.steps=N with N > {s.step} to train on)")
+        s.recorder.message(f"gankit: {run} is already at step {s.step} = train.steps; nothing to train "
+                           f"(continue with --set train.steps=N, N > {s.step})")
+        return TrainResult(run, s.step, "done", s.raw_G, s.raw_D)
     _make_run_dir(run)
     (run / "config.toml").write_text(config.to_toml())
     _attach_hooks(s)
@@ -314,7 +339,7 @@ def train(config: Config, out: str | Path | None = None, *, resume: str | Path |
         s.recorder.close()
     if stopped != "done":
         s.recorder.message(f"gankit: stopped at step {s.step} ({stopped.replace('_', ' ')}); "
-                           f"continue with: gankit train --resume {run}")
+                           f"continue with: {command()} train --resume {shlex.quote(str(run))}")
     return TrainResult(run, s.step, stopped, s.raw_G, s.raw_D)
 
 
