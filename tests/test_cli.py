@@ -54,7 +54,7 @@ def test_sample_and_evaluate(run, tmp_path):
     result = json.loads(p.stdout)
     assert result["n_samples"] == 300 and 0 <= result["modes"] <= 8
     assert all(not isinstance(v, (dict, list)) for v in result.values())
-    assert json.loads((run / "metrics.json").read_text())["modes"] == result["modes"]
+    assert json.loads((run / "metrics.json").read_text())["modes"]["values"]["modes"] == result["modes"]
 
 
 def test_datasets_lists_every_name():

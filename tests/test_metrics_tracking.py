@@ -60,7 +60,7 @@ def test_evaluate_command_prints_every_feature_metric(run, capsys):
                 "classes_covered", "class_kl", "n_samples", "feature_net"):
         assert key in out, key
     assert out["n_samples"] == 300 and "not Inception" in out["feature_net"]
-    assert json.loads((run / "metrics.json").read_text())["fd"] == out["fd"]
+    assert json.loads((run / "metrics.json").read_text())["fd"]["values"]["fd"] == out["fd"]
     assert main(["sample", str(run), "--n", "5", "--out", str(run / "b.npy"), "--checkpoint", "best"]) == 0
 
 

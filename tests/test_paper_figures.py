@@ -9,8 +9,8 @@ from gankit import config as config_mod
 from gankit.data import load
 from gankit.config import DataConfig
 from gankit.errors import GankitError
-from gankit.paper_figures import (HIGHLIGHT, Nets, figure1, figure2, figure3, gradient_norms, nearest_training,
-                                  paper_figures, saturation, step_checkpoints)
+from gankit.paper_figures import (CAPTION_HEIGHT, HIGHLIGHT, Nets, figure1, figure2, figure3, gradient_norms,
+                                  nearest_training, paper_figures, saturation, step_checkpoints)
 from gankit.train import train
 
 from conftest import CONFIGS
@@ -81,11 +81,21 @@ def test_nearest_training_is_the_euclidean_argmin():
     assert nearest_training(s, train_x, chunk=64).tolist() == want
 
 
+def caption_height(path):
+    """The title band's height: CAPTION_HEIGHT plus a line per wrapped legend line."""
+    with Image.open(path) as im:
+        return im.height - png_body_height[path.name]
+
+
+png_body_height = {"nn.png": 2 * 68 + 6, "w.png": (3 * 10 + 2) * 7}
+
+
 def test_figure2_pairs_samples_with_their_nearest_image(digits_run, tmp_path):
     path = figure2(digits_run, tmp_path / "nn.png", n=12, cols=6)
-    # 8x8 digits at scale 7: cells of 2*56 + 3*3 + 10 px, two rows of 56 + 2*3 + 6 px.
-    assert png_size(path) == (6 * 131 + 10, 2 * 68 + 6)
-    img = np.asarray(Image.open(path))
+    # 8x8 digits at scale 7: cells of 2*56 + 3*3 + 10 px, two rows of 56 + 2*3 + 6 px, under the caption.
+    band = caption_height(path)
+    assert png_size(path)[0] == 6 * 131 + 10 and CAPTION_HEIGHT <= band <= CAPTION_HEIGHT + 14 * 3
+    img = np.asarray(Image.open(path))[band:]
     assert (img == HIGHLIGHT).all(-1).sum() > 12 * 4 * 56  # every neighbour has its yellow frame
     # The first neighbour tile holds exactly the training image nearest the first sample.
     from gankit.sampling import sample
@@ -100,7 +110,20 @@ def test_figure2_pairs_samples_with_their_nearest_image(digits_run, tmp_path):
 
 def test_figure3_rows_of_walks(digits_run, tmp_path):
     path = figure3(digits_run, tmp_path / "w.png", rows=3, steps=5)
-    assert png_size(path) == ((5 * 10 + 2) * 7, (3 * 10 + 2) * 7)
+    assert png_size(path)[0] == (5 * 10 + 2) * 7 and caption_height(path) >= CAPTION_HEIGHT
+
+
+@pytest.mark.parametrize("which", ["nearest", "walks"])
+def test_nearest_and_walk_figures_have_a_title_and_legend(digits_run, tmp_path, which):
+    """Issue 16: these figures had neither. The title and legend are drawn above the picture and
+    kept in the PNG's Title/Description text."""
+    path = (figure2(digits_run, tmp_path / "nn.png", n=12) if which == "nearest"
+            else figure3(digits_run, tmp_path / "w.png", rows=3, steps=5))
+    with Image.open(path) as im:
+        assert "step 40" in im.info["Title"] and len(im.info["Description"]) > 40
+        band = np.asarray(im.convert("L"))[:CAPTION_HEIGHT - 8]
+    # Dark text in the band, on white (the pictures below start with their own white margin).
+    assert (band < 100).sum() > 200 and (band == 255).mean() > 0.7
 
 
 def test_paper_figures_by_kind(gauss_run, digits_run):

@@ -173,7 +173,8 @@ def test_evaluate_run_parzen_matches_the_reference_on_generated_samples(tmp_path
     assert main(["evaluate", str(run), "--metrics", "parzen", "--n", "300"]) == 0
     import json
 
-    got = json.loads((run / "metrics.json").read_text())
+    saved = json.loads((run / "metrics.json").read_text())["parzen"]
+    got = {**saved["values"], "n_samples": saved["provenance"]["n_samples"]}
     ds = load_digits()
     x = sample(run, 300, seed=0)
     means = [reference_ll(x, ds.val.numpy(), s).mean() for s in SIGMAS]
@@ -188,3 +189,30 @@ def load_digits():
     from gankit.data import load
 
     return load(DataConfig(name="digits"))
+
+
+def test_tabular_columns_in_different_units_get_a_width_that_fits(tmp_path):
+    """Issue 16, defect 4: °C beside dollars put σ at the grid's edge (1.0) and the log-likelihood
+    made no sense. Now σ is chosen in each column's standard units, inside its grid, and the
+    log-likelihood (per data unit) is close to the true one of the Gaussian the data came from."""
+    rng = np.random.default_rng(0)
+    sd = np.array([5.0, 10_000.0])
+    rows = rng.normal([20.0, 50_000.0], sd, size=(6000, 2))
+    path = tmp_path / "units.csv"
+    np.savetxt(path, rows, delimiter=",", header="celsius,dollars", comments="", fmt="%.4f")
+    samples = rng.normal([20.0, 50_000.0], sd, size=(5000, 2)).astype(np.float32)
+    out = evaluate(samples, data=f"csv:{path}", metrics=["parzen"])
+    truth = -float(np.sum(0.5 * np.log(2 * np.pi * sd**2) + 0.5))  # E[log N(x)] for x ~ N
+    assert "warnings" not in out, out.get("warnings")
+    assert abs(out["parzen_ll"] - truth) < 0.3, (out, truth)
+
+
+def test_a_width_at_the_grid_edge_is_warned_about_for_any_data():
+    from gankit.metrics.parzen import edge_warning
+
+    ds_far = evaluate(np.full((300, 2), 50.0, dtype=np.float32), data="ring8", metrics=["parzen"])
+    assert "largest of its grid" in ds_far["warnings"]
+    # Samples that are the validation images themselves: the narrowest kernel fits them best.
+    images = evaluate(load_digits().val, data="digits", metrics=["parzen"])
+    assert images["parzen_sigma"] == SIGMAS[0] and "smallest of its grid" in images["warnings"]
+    assert edge_warning(SIGMAS[3], SIGMAS) is None and "smallest" in edge_warning(SIGMAS[0], SIGMAS)

@@ -10,14 +10,24 @@ import json
 import sys
 from pathlib import Path
 
+from .console import say
 from .errors import GankitError
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, but a usage mistake is a GankitError (one line, exit 2) like any other bad input."""
+    """argparse, but a usage mistake is a GankitError (one line, exit 2) like any other bad input.
+    `more_help`, when set, is called for text to show at the end of --help (computed only then,
+    so listing e.g. the metrics does not slow every command)."""
+
+    more_help = None
 
     def error(self, message: str):
         raise GankitError(f"{message} (see `{self.prog} --help`)")
+
+    def format_help(self) -> str:
+        if self.more_help is not None:
+            self.epilog = self.more_help()
+        return super().format_help()
 
 
 def _cmd_train(a) -> int:
@@ -33,19 +43,29 @@ def _cmd_train(a) -> int:
             raise GankitError("train needs --config FILE and --out RUN (or --resume RUN)")
         cfg = config_mod.load(a.config, a.set)
         result = train(cfg, a.out)
-    print(f"gankit: run {result.run} at step {result.step} ({result.stopped}); "
-          f"checkpoint {result.run / 'checkpoints' / 'latest.pt'}", file=sys.stderr)
+    say(f"gankit: run {result.run} at step {result.step} ({result.stopped}); "
+        f"checkpoint {result.run / 'checkpoints' / 'latest.pt'}")
     return 130 if result.stopped == "interrupted" else 0
 
 
+def _ema(a) -> bool | None:
+    return False if a.no_ema else None
+
+
+def _weights(G) -> str:
+    return f"step {G.step}, {G.checkpoint} checkpoint, {'EMA' if G.ema else 'trained G'} weights"
+
+
 def _cmd_sample(a) -> int:
-    from .sampling import sample, save_npy
+    from .sample_files import check_out, write_samples
+    from .sampling import load_generator
 
     if a.n < 1:
         raise GankitError(f"--n must be a positive number of samples, got {a.n}")
-    x = sample(a.run, a.n, seed=a.seed, which=a.checkpoint)
-    out = save_npy(x, a.out)
-    print(f"gankit: wrote {len(x)} samples {tuple(x.shape[1:])} to {out}", file=sys.stderr)
+    check_out(a.out)
+    G = load_generator(a.run, a.checkpoint, ema=_ema(a))
+    out = write_samples(G, a.n, a.out, seed=a.seed, c=a.cls)
+    say(f"gankit: wrote {a.n} samples {G.shape} to {out} ({_weights(G)})")
     return 0
 
 
@@ -53,17 +73,42 @@ def _cmd_evaluate(a) -> int:
     from .evaluate import evaluate_run
 
     result = evaluate_run(a.run, a.metrics, samples=a.samples, n=a.n, seed=a.seed, which=a.checkpoint,
-                          overrides=a.set)
-    print(json.dumps(result))
+                          overrides=a.set, ema=_ema(a))
+    for note in result.get("warnings", "").split(" | "):
+        if note:
+            say(f"gankit: warning: {note}")
+    say(json.dumps(result), sys.stdout)
     return 0
 
 
 def _cmd_figures(a) -> int:
     from .figures import make_figures
 
-    for path in make_figures(a.run):
-        print(path)
+    for path in make_figures(a.run, ema=_ema(a)):
+        say(str(path), sys.stdout)
     return 0
+
+
+def _cmd_export(a) -> int:
+    from .export import export_onnx
+
+    out, G, check = export_onnx(a.run, a.out, which=a.checkpoint, ema=_ema(a))
+    say(f"gankit: wrote {out} ({_weights(G)}); {check}")
+    say(str(out), sys.stdout)
+    return 0
+
+
+def _cmd_report(a) -> int:
+    from .report import write_report
+
+    say(str(write_report(a.run, a.out)), sys.stdout)
+    return 0
+
+
+def _metric_help() -> str:
+    from . import metrics
+
+    return "metrics:\n" + "\n".join(f"  {m:<12} {metrics.info(m).summary}" for m in metrics.names())
 
 
 def _cmd_theory(a) -> int:
@@ -109,6 +154,12 @@ def _cmd_features(a) -> int:
     return 0
 
 
+def _add_weights(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--checkpoint", default="latest", help="latest, best, or a path to a .pt file")
+    parser.add_argument("--no-ema", action="store_true",
+                        help="use the trained G even when the checkpoint has EMA weights (G_ema)")
+
+
 def _add_set(parser: argparse.ArgumentParser, help: str) -> None:
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help=f"{help} (repeatable)")
 
@@ -126,27 +177,44 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--resume", metavar="RUN", help="continue RUN from its latest checkpoint")
     t.set_defaults(func=_cmd_train)
 
-    s = sub.add_parser("sample", help="draw samples from a run into a .npy file")
+    s = sub.add_parser("sample", help="draw samples from a run into a .npy, .png or .csv file")
     s.add_argument("run", metavar="RUN")
     s.add_argument("--n", type=int, required=True, help="number of samples")
-    s.add_argument("--out", required=True, help="output .npy file")
+    s.add_argument("--out", required=True, help="FILE.npy (float32 array), FILE.png (image grid; image runs) or "
+                                                "FILE.csv (points, under the data's column names)")
     s.add_argument("--seed", type=int, default=0)
-    s.add_argument("--checkpoint", default="latest", help="latest, best, or a path to a .pt file")
+    s.add_argument("--class", dest="cls", type=int, metavar="C", help="class id for every sample (conditional runs; "
+                                                                      "default: classes drawn uniformly)")
+    _add_weights(s)
     s.set_defaults(func=_cmd_sample)
 
     e = sub.add_parser("evaluate", help="measure sample quality; prints JSON, writes RUN/metrics.json")
+    e.more_help = _metric_help
+    e.formatter_class = argparse.RawDescriptionHelpFormatter
     e.add_argument("run", metavar="RUN")
-    e.add_argument("--metrics", required=True, help="comma-separated metric names, e.g. modes or fd,kid,prdc")
+    e.add_argument("--metrics", required=True, help="comma-separated metric names (listed below), e.g. modes or fd,kid,prdc")
     e.add_argument("--samples", help="evaluate this .npy file instead of sampling the run")
     _add_set(e, "override the run's config for this evaluation, e.g. metrics.inception_weights=PATH")
     e.add_argument("--n", type=int, default=10000, help="samples to draw from the run (default 10000)")
     e.add_argument("--seed", type=int, default=0)
-    e.add_argument("--checkpoint", default="latest", help="latest, best, or a path to a .pt file")
+    _add_weights(e)
     e.set_defaults(func=_cmd_evaluate)
 
     f = sub.add_parser("figures", help="write RUN/figures/*.png")
     f.add_argument("run", metavar="RUN")
+    f.add_argument("--no-ema", action="store_true", help="draw samples from the trained G, not its EMA weights")
     f.set_defaults(func=_cmd_figures)
+
+    r = sub.add_parser("report", help="write one self-contained HTML page of a run (RUN/report.html)")
+    r.add_argument("run", metavar="RUN")
+    r.add_argument("--out", help="where to write the page (default RUN/report.html)")
+    r.set_defaults(func=_cmd_report)
+
+    x = sub.add_parser("export", help="write the generator alone as ONNX (needs the extra: pip install 'gankit[onnx]')")
+    x.add_argument("run", metavar="RUN")
+    x.add_argument("--out", required=True, help="output .onnx file")
+    _add_weights(x)
+    x.set_defaults(func=_cmd_export)
 
     th = sub.add_parser("theory", help="check Section 4 numerically (D*, C(G) = -log 4 + 2 JSD); exit 1 if off")
     th.add_argument("--steps", type=int, default=1500, help="Adam steps for each trained discriminator")
@@ -189,13 +257,13 @@ def main(argv: list[str] | None = None) -> int:
     except GankitError as e:
         if debug:
             raise
-        print(f"gankit: error: {e}", file=sys.stderr)
+        say(f"gankit: error: {e}")
         return 2
     except KeyboardInterrupt:
-        print("gankit: interrupted", file=sys.stderr)
+        say("gankit: interrupted")
         return 130
     except MemoryError:
-        print("gankit: error: out of memory (lower train.batch_size or --n)", file=sys.stderr)
+        say("gankit: error: out of memory (lower train.batch_size or --n)")
         return 2
 
 

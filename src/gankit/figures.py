@@ -9,18 +9,21 @@ import torch
 from . import data, plots
 from .errors import GankitError
 from .paper_figures import paper_figures
-from .sampling import draw, load_generator
+from .sampling import load_generator
 
 
-def make_figures(run: str | Path) -> list[Path]:
+def make_figures(run: str | Path, ema: bool | None = None) -> list[Path]:
     """Training curves and a sample picture for every run, then the paper's figures that the
-    run's data kind allows (Figure 1 and saturation for 1-D runs, Figures 2–3 for images)."""
+    run's data kind allows (Figure 1 and saturation for 1-D runs, Figures 2–3 for images).
+    The generator and the data set are loaded once and shared by every figure."""
     run = Path(run)
     if not (run / "log.jsonl").is_file():
         raise GankitError(f"{run} is not a run directory with a log.jsonl (give the --out folder of `gankit train`)")
     out = run / "figures"
     written = [plots.save_curves(run, out / "curves.png")]
-    G, cfg, info, step = load_generator(run)
-    x = torch.from_numpy(draw(G, cfg, info, 64 if info["kind"] == "image" else 2000, seed=0))
-    written.append(plots.save_samples(x, data.load(cfg.data), out / "samples.png", title=f"step {step}"))
-    return written + paper_figures(run)
+    G = load_generator(run, ema=ema)
+    dataset = data.load(G.config.data)
+    x = torch.from_numpy(G.draw(64 if G.kind == "image" else 2000, seed=0))
+    title = f"step {G.step}{' (EMA weights)' if G.ema else ''}"
+    written.append(plots.save_samples(x, dataset, out / "samples.png", title=title))
+    return written + paper_figures(run, G=G, dataset=dataset)

@@ -21,13 +21,15 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
+from PIL.PngImagePlugin import PngInfo
 
 from . import checkpoint, data, nets
-from .errors import GankitError
+from .data.dataset import to_data_units, to_train_units
+from .errors import GankitError, brief
 from .losses import GENERATOR_LOSSES, discriminator_loss
 from .plots import _pyplot, image_grid
-from .sampling import generator_from_state, to_data_units
+from .sampling import Generator, generator_from_state, load_generator
 
 DPI = 100
 HIGHLIGHT = (255, 214, 0)  # the paper's yellow frame
@@ -46,32 +48,30 @@ def step_checkpoints(run: str | Path) -> list[tuple[int, Path]]:
 
 
 class Nets:
-    """G and D of one checkpoint, in eval mode, with what is needed to use them."""
+    """G and D of one checkpoint, in eval mode, with what is needed to use them.
+
+    G is the trained generator, not its EMA: these figures are about the game G and D play, and D
+    was trained against G. `gen` draws samples in data units through it.
+    """
 
     def __init__(self, path: str | Path):
         state = checkpoint.load(path)
-        self.G, self.config, self.info, self.step = generator_from_state(state, path, "cpu")
-        self.shape = tuple(int(v) for v in self.info["shape"].tolist())
-        self.kind = self.info["kind"]
+        self.gen = generator_from_state(state, str(path), ema=False, device="cpu", where=str(path))
+        self.G, self.config, self.info, self.step = self.gen.net, self.gen.config, self.gen.info, self.gen.step
+        self.shape, self.kind = self.gen.shape, self.gen.kind
         self.D = nets.build_discriminator(self.config.model, self.shape, self.kind)
         try:
             self.D.load_state_dict(state["D"])
         except RuntimeError as e:
-            raise GankitError(f"checkpoint {path} does not fit its own config ({str(e).splitlines()[0][:160]})") from None
+            raise GankitError(f"checkpoint {path} does not fit its own config ({brief(e)})") from None
         self.D.eval()
 
     def noise(self, n: int, seed: int = 0) -> torch.Tensor:
         m = self.config.model
         return nets.sample_noise(m.prior, n, m.z_dim, torch.Generator().manual_seed(seed))
 
-    def to_data_units(self, x: torch.Tensor) -> torch.Tensor:
-        return to_data_units(x, self.info)
-
     def to_train_units(self, x: torch.Tensor) -> torch.Tensor:
-        scale, shift = self.info.get("scale"), self.info.get("shift")
-        if self.kind != "image" and scale is not None and scale.numel():
-            return (x - shift) / scale
-        return x
+        return to_train_units(x, self.info)
 
 
 def _save(fig, plt, path: Path) -> Path:
@@ -113,13 +113,13 @@ def _data_density(dataset, grid: np.ndarray) -> np.ndarray:
         means = dataset.modes[:, 0].double().numpy()
         s = dataset.mode_std
         return np.mean(np.exp(-0.5 * ((grid[:, None] - means) / s) ** 2) / (s * math.sqrt(2 * math.pi)), axis=1)
-    return _density_1d(dataset.to_data_units(dataset.train)[:, 0].double().numpy(), grid)
+    return _density_1d(to_data_units(dataset.train, dataset.info())[:, 0].double().numpy(), grid)
 
 
 def _panel(ax, n: Nets, D: torch.nn.Module, dataset, title: str, lo: float, hi: float, n_g: int = 20000):
     grid = np.linspace(lo, hi, 400)
     with torch.no_grad():
-        g = n.to_data_units(n.G(n.noise(n_g, seed=1))).double().numpy()[:, 0]
+        g = n.gen(n_g, seed=1).double().numpy()[:, 0]
         d = torch.sigmoid(D(n.to_train_units(torch.tensor(grid, dtype=torch.float32)[:, None]))).numpy()
     p_data = _data_density(dataset, grid)
     p_g = _density_1d(g, grid)
@@ -134,8 +134,7 @@ def _panel(ax, n: Nets, D: torch.nn.Module, dataset, title: str, lo: float, hi: 
         m = n.config.model
         z = (torch.linspace(-nets.SQRT3, nets.SQRT3, 17) if m.prior == "uniform"
              else torch.linspace(-2, 2, 17))[:, None]
-        with torch.no_grad():
-            x = n.to_data_units(n.G(z))[:, 0].numpy()
+        x = n.gen(z)[:, 0].numpy()
         zpos = lo + (hi - lo) * (z[:, 0].numpy() - z.min().item()) / (z.max() - z.min()).item()
         yx, yz = -0.08 * top, -0.32 * top
         ax.axhline(yx, color="k", lw=0.8)
@@ -169,9 +168,8 @@ def figure1(run: str | Path, out: str | Path) -> Path:
     dataset = data.load(first.config.data)
     real = dataset.train  # training units: what D sees
     D_conv = converge_discriminator(first, real)
-    with torch.no_grad():
-        g = np.concatenate([n.to_data_units(n.G(n.noise(5000))).numpy()[:, 0] for n in (first, second, last)])
-    xs = np.concatenate([g, dataset.to_data_units(dataset.train[:5000])[:, 0].numpy()])
+    g = np.concatenate([n.gen(5000, seed=0).numpy()[:, 0] for n in (first, second, last)])
+    xs = np.concatenate([g, to_data_units(dataset.train[:5000], dataset.info())[:, 0].numpy()])
     lo, hi = np.percentile(xs, [0.5, 99.5])
     pad = 0.15 * (hi - lo)
     lo, hi = lo - pad, hi + pad
@@ -252,17 +250,16 @@ def nearest_training(samples: torch.Tensor, train: torch.Tensor, chunk: int = 40
     return best_i
 
 
-def figure2(run: str | Path, out: str | Path, n: int = 30, cols: int = 6, seed: int = 0) -> Path:
+def figure2(run: str | Path, out: str | Path, n: int = 30, cols: int = 6, seed: int = 0,
+            G: Generator | None = None, dataset=None) -> Path:
     """Samples with their nearest training image beside them, framed in yellow."""
-    from .sampling import sample
-
-    net = Nets(checkpoint.resolve(run, "latest"))
-    if net.kind != "image":
-        raise GankitError(f"Figure 2 is for image runs; {run} models {net.kind}")
-    x = torch.from_numpy(sample(run, n, seed=seed))
-    dataset = data.load(net.config.data)
+    G = G or load_generator(run)
+    if G.kind != "image":
+        raise GankitError(f"Figure 2 is for image runs; {run} models {G.kind}")
+    x = torch.from_numpy(G.draw(n, seed))
+    dataset = dataset if dataset is not None else data.load(G.config.data)
     nn_idx = nearest_training(x, dataset.train)
-    h, w = net.shape[1:]
+    h, w = G.shape[1:]
     scale = max(1, 56 // max(h, w))
     th, tw, frame, gap = h * scale, w * scale, 3, 10
     cell_w = 2 * tw + 3 * frame + gap
@@ -276,42 +273,72 @@ def figure2(run: str | Path, out: str | Path, n: int = 30, cols: int = 6, seed: 
         nx = x0 + tw + frame
         draw.rectangle([nx, y0, nx + tw + 2 * frame - 1, y0 + th + 2 * frame - 1], fill=HIGHLIGHT)
         canvas.paste(_tile(dataset.train[nn_idx[k]], scale), (nx + frame, y0 + frame))
-    path = Path(out)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    canvas.save(path)
-    return path
+    return save_captioned(canvas, out, f"Nearest training images (after the paper's Figure 2), step {G.step}",
+                          "left: a sample G(z); right, framed in yellow: the training image nearest to it "
+                          "(Euclidean distance in pixels)")
 
 
-def figure3(run: str | Path, out: str | Path, rows: int = 6, steps: int = 10, seed: int = 0) -> Path:
+def figure3(run: str | Path, out: str | Path, rows: int = 6, steps: int = 10, seed: int = 0,
+            G: Generator | None = None) -> Path:
     """Each row: G along the straight line from z_a to z_b (both ends drawn from the prior)."""
-    net = Nets(checkpoint.resolve(run, "latest"))
-    if net.kind != "image":
-        raise GankitError(f"Figure 3 is for image runs; {run} models {net.kind}")
-    ends = net.noise(2 * rows, seed)
+    G = G or load_generator(run)
+    if G.kind != "image":
+        raise GankitError(f"Figure 3 is for image runs; {run} models {G.kind}")
+    ends = G.noise(2 * rows, torch.Generator().manual_seed(seed))
     t = torch.linspace(0, 1, steps)[None, :, None]
     z = ((1 - t) * ends[:rows, None] + t * ends[rows:, None]).reshape(rows * steps, -1)
-    with torch.no_grad():
-        x = net.to_data_units(net.G(z))
+    grid = image_grid(G(z), nrow=steps, scale=max(1, 56 // max(G.shape[1:]))).convert("RGB")
+    return save_captioned(grid, out, f"Walks in z (after the paper's Figure 3), step {G.step}",
+                          f"each row: G(z) at {steps} evenly spaced points on the straight line from z_a "
+                          "(left) to z_b (right)")
+
+
+CAPTION_HEIGHT = 44  # pixels above a picture for its title and legend
+
+
+def save_captioned(img: Image.Image, out: str | Path, title: str, legend: str) -> Path:
+    """Write `img` under a band with its title and legend, both also kept in the PNG's text
+    chunks (Title, Description) for viewers and the run report."""
+    font = ImageFont.load_default(size=14)
+    small = ImageFont.load_default(size=11)
+    words, lines = legend.split(), [""]
+    for word in words:  # wrap the legend to the picture's width
+        trial = f"{lines[-1]} {word}".strip()
+        if lines[-1] and small.getlength(trial) > img.width - 12:
+            lines.append(word)
+        else:
+            lines[-1] = trial
+    height = CAPTION_HEIGHT + 14 * (len(lines) - 1)
+    canvas = Image.new("RGB", (img.width, img.height + height), "white")
+    canvas.paste(img.convert("RGB"), (0, height))
+    draw = ImageDraw.Draw(canvas)
+    draw.text((6, 4), title, fill="black", font=font)
+    for i, line in enumerate(lines):
+        draw.text((6, 24 + 14 * i), line, fill=(60, 60, 60), font=small)
+    meta = PngInfo()
+    meta.add_text("Title", title)
+    meta.add_text("Description", legend)
     path = Path(out)
     path.parent.mkdir(parents=True, exist_ok=True)
-    image_grid(x, nrow=steps, scale=max(1, 56 // max(net.shape[1:]))).save(path)
+    canvas.save(path, pnginfo=meta)
     return path
 
 
 # --- by data kind -------------------------------------------------------------------------------
 
-def paper_figures(run: str | Path, log=None) -> list[Path]:
-    """The paper's figures this run can show, written to RUN/figures/; `log` hears what is skipped."""
+def paper_figures(run: str | Path, log=None, G: Generator | None = None, dataset=None) -> list[Path]:
+    """The paper's figures this run can show, written to RUN/figures/; `log` hears what is skipped.
+    `G` (the run's generator) and `dataset` are loaded when not given."""
     run = Path(run)
     log = log or (lambda s: print(f"gankit: {s}", file=sys.stderr))
     out = run / "figures"
-    net = Nets(checkpoint.resolve(run, "latest"))
+    G = G or load_generator(run)
     kept = step_checkpoints(run)
     written = []
-    if net.kind == "image":
-        written.append(figure2(run, out / "nearest.png"))
-        written.append(figure3(run, out / "walks.png"))
-    elif net.shape == (1,):
+    if G.kind == "image":
+        written.append(figure2(run, out / "nearest.png", G=G, dataset=dataset))
+        written.append(figure3(run, out / "walks.png", G=G))
+    elif G.shape == (1,):
         try:
             written.append(figure1(run, out / "figure1.png"))
         except GankitError as e:

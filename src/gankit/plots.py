@@ -40,61 +40,140 @@ def image_grid(images: torch.Tensor | np.ndarray, nrow: int | None = None, pad: 
     return img
 
 
+MAX_COLUMNS = 6  # columns drawn in a pair plot; the title names those left out
+
+
 def save_samples(x: torch.Tensor, dataset, path: str | Path, title: str = "") -> Path:
-    """Samples as the data's kind wants: a grid of images, a scatter (2-D) or a histogram (1-D),
-    drawn over the real data."""
+    """Samples as the data's kind wants: a grid of images, or for points every column's histogram
+    and every pair's scatter plot (`points_figure`), drawn over the real data."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     if dataset.kind == "image":
         image_grid(x[:64], nrow=8).save(path)
         return path
     plt = _pyplot()
-    real = dataset.to_data_units(dataset.train[:len(x)]).numpy() if dataset.kind == "points" else None
-    fake = x.numpy()
-    fig, ax = plt.subplots(figsize=(5, 5) if fake.shape[1] >= 2 else (6, 3.5))
-    if fake.shape[1] >= 2:
-        ax.scatter(real[:, 0], real[:, 1], s=2, c="0.6", label="data")
-        ax.scatter(fake[:, 0], fake[:, 1], s=2, c="tab:green", label="G(z)")
-        ax.set_aspect("equal")
-        names = dataset.columns or ["x0", "x1"]
-        ax.set_xlabel(names[0]); ax.set_ylabel(names[1])
-    else:
-        lo, hi = np.percentile(np.concatenate([real[:, 0], fake[:, 0]]), [0.5, 99.5])
-        bins = np.linspace(lo, hi, 60)
-        ax.hist(real[:, 0], bins=bins, density=True, color="0.6", label="data")
-        ax.hist(fake[:, 0], bins=bins, density=True, histtype="step", lw=2, color="tab:green", label="G(z)")
-        ax.set_xlabel((dataset.columns or ["x"])[0])
-    ax.legend(loc="upper right", markerscale=4)
-    ax.set_title(title)
-    fig.tight_layout()
+    real = dataset.to_data_units(dataset.train[:len(x)]).numpy()
+    columns = list(dataset.columns) if len(dataset.columns) == x.shape[1] else [f"x{j}" for j in range(x.shape[1])]
+    # Toy sets share one unit across columns (a ring is round); tabular columns each have their own.
+    fig = points_figure(real, x.numpy(), columns, title, same_units=dataset.scale is None)
     fig.savefig(path, dpi=100)
     plt.close(fig)
     return path
+
+
+def points_figure(real: np.ndarray, fake: np.ndarray, columns: list[str], title: str = "",
+                  same_units: bool = False):
+    """A pair plot of N×D points: each column's histogram on the diagonal (data vs samples), each
+    pair's scatter plot below it, every axis in its own column's units and range, the legend above
+    the panels rather than over the data. Up to MAX_COLUMNS columns; the title says which are left out."""
+    plt = _pyplot()
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    k = min(real.shape[1], MAX_COLUMNS)
+    left_out = columns[k:]
+    side = 5.0 if k == 1 else min(2.4 * k + 0.6, 15.0)
+    fig, axes = plt.subplots(k, k, figsize=(side * (1.3 if k == 1 else 1), side * (0.6 if k == 1 else 1)), squeeze=False)
+    ranges = [_range(real[:, j], fake[:, j]) for j in range(k)]
+    ticks = FuncFormatter(lambda v, _: _compact(v))
+    for i in range(k):
+        for j in range(k):
+            ax = axes[i, j]
+            if j > i:
+                ax.axis("off")
+                continue
+            if i == j:
+                bins = np.linspace(*ranges[j], 50)
+                ax.hist(real[:, j], bins=bins, density=True, color="0.7")
+                ax.hist(fake[:, j], bins=bins, density=True, histtype="step", lw=1.8, color="tab:green")
+                ax.set_yticks([])
+            else:
+                ax.scatter(real[:, j], real[:, i], s=2, c="0.6", linewidths=0, rasterized=True)
+                ax.scatter(fake[:, j], fake[:, i], s=2, c="tab:green", linewidths=0, rasterized=True)
+                ax.set_ylim(*ranges[i])
+                if same_units:
+                    ax.set_aspect("equal", adjustable="box")
+                ax.yaxis.set_major_locator(MaxNLocator(4))
+                ax.yaxis.set_major_formatter(ticks)
+            ax.set_xlim(*ranges[j])
+            ax.xaxis.set_major_locator(MaxNLocator(4))
+            ax.xaxis.set_major_formatter(ticks)
+            ax.tick_params(labelsize=8)
+            if i == k - 1:
+                ax.set_xlabel(columns[j])
+            if j == 0 and i > 0:
+                ax.set_ylabel(columns[i])
+    handles = [Patch(color="0.7", label="data (training split)"), Line2D([], [], color="tab:green", lw=2, label="samples G(z)")]
+    heading = title + (f"  (columns {', '.join(columns[:k])} of {len(columns)}; not shown: {', '.join(left_out)})"
+                       if left_out else "")
+    fig.suptitle(heading, fontsize=10)
+    fig.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.955), ncol=2, frameon=False, fontsize=9)
+    fig.tight_layout(rect=(0, 0, 1, 0.9 if k > 1 else 0.82))
+    return fig
+
+
+def _range(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
+    """Limits that hold nearly all of both sets (0.5 to 99.5 percentiles), padded by 5%."""
+    lo, hi = np.percentile(np.concatenate([a, b]), [0.5, 99.5])
+    if not hi > lo:
+        lo, hi = lo - 0.5 * (abs(lo) + 1), hi + 0.5 * (abs(hi) + 1)
+    pad = 0.05 * (hi - lo)
+    return float(lo - pad), float(hi + pad)
+
+
+def _compact(v: float) -> str:
+    """Short tick labels, so that columns in thousands do not run into each other: 52k, 1.5M, 0.25."""
+    a = abs(v)
+    for div, unit in ((1e9, "G"), (1e6, "M"), (1e4, "k")):
+        if a >= div:
+            return f"{v / (1e3 if unit == 'k' else div):.4g}{unit}"
+    return f"{v:.3g}"
 
 
 def read_log(run: str | Path) -> list[dict]:
+    """RUN/log.jsonl's rows; a line cut short (a run killed mid-write) is skipped."""
     path = Path(run) / "log.jsonl"
     if not path.is_file():
         return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    rows = []
+    for line in path.read_text().splitlines():
+        try:
+            row = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(row, dict) and "step" in row:
+            rows.append(row)
+    return rows
 
 
 def save_curves(run: str | Path, path: str | Path) -> Path:
-    """Losses and D's mean outputs on real and generated data over training."""
-    rows = read_log(run)
+    """Losses and D's mean outputs on real and generated data over training (and FD when tracked)."""
     plt = _pyplot()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig, (a, b) = plt.subplots(1, 2, figsize=(10, 3.6))
-    steps = [r["step"] for r in rows]
-    a.plot(steps, [r["loss_d"] for r in rows], label="loss D")
-    a.plot(steps, [r["loss_g"] for r in rows], label="loss G")
-    a.set_xlabel("generator step"); a.legend(); a.set_title("losses")
-    b.plot(steps, [r["d_real"] for r in rows], label="D(x)")
-    b.plot(steps, [r["d_fake"] for r in rows], label="D(G(z))")
-    b.axhline(0.5, color="0.7", ls="--", lw=1)
-    b.set_ylim(0, 1); b.set_xlabel("generator step"); b.legend(); b.set_title("discriminator outputs")
-    fig.tight_layout()
+    fig = curves_figure(read_log(run))
     fig.savefig(path, dpi=100)
     plt.close(fig)
     return path
+
+
+def curves_figure(rows: list[dict]):
+    plt = _pyplot()
+    tracked = [r for r in rows if isinstance(r.get("fd"), (int, float))]
+    fig, axes = plt.subplots(1, 3 if tracked else 2, figsize=(15 if tracked else 10, 3.6))
+    a, b = axes[0], axes[1]
+    steps = [r["step"] for r in rows]
+    a.plot(steps, [r.get("loss_d", math.nan) for r in rows], label="loss D")
+    a.plot(steps, [r.get("loss_g", math.nan) for r in rows], label="loss G")
+    a.set_xlabel("generator step"); a.legend(); a.set_title("losses")
+    b.plot(steps, [r.get("d_real", math.nan) for r in rows], label="D(x)")
+    b.plot(steps, [r.get("d_fake", math.nan) for r in rows], label="D(G(z))")
+    b.axhline(0.5, color="0.7", ls="--", lw=1)
+    b.set_ylim(0, 1); b.set_xlabel("generator step"); b.legend(); b.set_title("discriminator outputs")
+    if tracked:
+        c = axes[2]
+        c.plot([r["step"] for r in tracked], [r["fd"] for r in tracked], "o-", ms=3, color="tab:purple")
+        c.set_xlabel("generator step"); c.set_title("FD during training (train.eval_every; lower is better)")
+    fig.tight_layout()
+    return fig

@@ -1,106 +1,186 @@
-"""Draw samples from a trained run: `gankit sample` and `gankit.sample` are this one function."""
+"""From a trained generator to samples in the data's own units: the one way to draw them.
+
+`gankit.load_generator(RUN)` returns a `Generator`, a torch module that maps z (or a count of
+samples) to images in [0, 1] or points in the data's units. `gankit sample`, `evaluate`,
+`figures`, `report` and `export` all draw through it; `generate(G, z, info, c)` is the step
+underneath, which training also calls on its own nets for sample pictures and in-training FD.
+
+A checkpoint's EMA weights (`G_ema`) are used when it has them, unless `ema=False`. A conditional
+run (`model.conditional`) takes a class per sample: given (`c`), or drawn uniformly.
+"""
 
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 import torch
+from torch import nn
 
-from . import checkpoint, config as config_mod, nets
+from . import config as config_mod, nets
+from .checkpoint import load as load_checkpoint, resolve as resolve_checkpoint
+from .data.dataset import to_data_units
 from .device import resolve_device
-from .errors import GankitError
+from .errors import GankitError, brief
+
+BATCH = 1000  # samples per forward pass; z is drawn per batch, so a seed gives the same samples for any n
 
 
-def load_generator(run: str | Path, which: str = "latest", device: str | None = None):
-    """(G in eval mode, config, data info, checkpoint step) from a run's checkpoint."""
-    return generator_from_state(checkpoint.load(checkpoint.resolve(run, which)), run, device)
+def generate(G: nn.Module, z: torch.Tensor, info: dict, c: torch.Tensor | None = None,
+             batch: int | None = None) -> torch.Tensor:
+    """G(z) (or G(z, c)) on the CPU in the data's own units, with G in eval mode (batch norm's
+    running statistics, no dropout) and no autograd, `batch` rows at a time; G's training mode is
+    restored after."""
+    was = G.training
+    G.eval()
+    step = batch or max(len(z), 1)
+    try:
+        with torch.inference_mode():
+            out = [(G(z[i:i + step]) if c is None else G(z[i:i + step], c[i:i + step])).float().cpu()
+                   for i in range(0, len(z), step)]
+    finally:
+        G.train(was)
+    return to_data_units(torch.cat(out), info)
 
 
-def generator_from_state(state: dict, run: str | Path = "the run", device: str | None = None):
-    """(G in eval mode, config, data info, step) from an already loaded checkpoint."""
+class Generator(nn.Module):
+    """A trained generator, ready to call: `G(z)` or `G(n, seed=0)` -> samples in data units.
+
+    z is N×z_dim from the run's prior (`G.noise(n)`); a conditional run also takes c, N class
+    ids (or one int for all), drawn uniformly when not given. Samples come back on the CPU as
+    float32: images N×C×H×W in [0, 1], points N×D in the data's own units (`G.columns`).
+    `step`, `checkpoint` and `ema` say which weights these are.
+    """
+
+    def __init__(self, net: nn.Module, info: dict, config: config_mod.Config, step: int,
+                 checkpoint: str = "latest", ema: bool = False, where: str = "the run"):
+        super().__init__()
+        self.net, self.info, self.config = net.eval(), info, config
+        self.step, self.checkpoint, self.ema, self.where = step, checkpoint, ema, where
+        self.kind = info["kind"]
+        self.shape = tuple(int(v) for v in info["shape"].tolist())
+        self.conditional = bool(getattr(config.model, "conditional", False))
+        self.num_classes = int(info.get("num_classes", 0)) if self.conditional else 0
+        if self.conditional and self.num_classes < 1:
+            raise GankitError(f"{where} is conditional but its checkpoint does not say how many classes "
+                              "(data num_classes); it was not written by this gankit")
+        names = [c for c in str(info.get("columns", "")).split(",") if c]
+        dim = self.shape[0] if self.kind == "points" and len(self.shape) == 1 else 0
+        self.columns = names if len(names) == dim else [f"x{j}" for j in range(dim)]
+
+    @property
+    def z_dim(self) -> int:
+        return self.config.model.z_dim
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.net.parameters()).device
+
+    def noise(self, n: int, gen: torch.Generator | None = None) -> torch.Tensor:
+        """n draws of z from the run's prior (CPU; torch's global RNG when gen is None)."""
+        return nets.sample_noise(self.config.model.prior, n, self.z_dim, gen)
+
+    def classes(self, n: int, c: int | torch.Tensor | None = None,
+                gen: torch.Generator | None = None) -> torch.Tensor | None:
+        """The class ids for n samples: None for an unconditional run; `c` checked, or uniform draws."""
+        if not self.conditional:
+            if c is not None:
+                raise GankitError(f"--class {c if isinstance(c, int) else '...'}: {self.where} is not a conditional "
+                                  "run (model.conditional is false); sample it without --class")
+            return None
+        if c is None:
+            return torch.randint(self.num_classes, (n,), generator=gen)
+        ids = torch.full((n,), c, dtype=torch.long) if isinstance(c, int) else torch.as_tensor(c).long().reshape(-1)
+        if len(ids) != n:
+            raise GankitError(f"got {len(ids)} class ids for {n} samples")
+        if len(ids) and (ids.min() < 0 or ids.max() >= self.num_classes):
+            bad = int(ids[(ids < 0) | (ids >= self.num_classes)][0])
+            raise GankitError(f"--class {bad} is out of range: {self.where} has classes 0..{self.num_classes - 1}")
+        return ids
+
+    def forward(self, z: torch.Tensor | int, c: int | torch.Tensor | None = None, seed: int | None = None) -> torch.Tensor:
+        """Samples in data units for z (N×z_dim), or for a count n of fresh z (from `seed`, else
+        torch's global RNG)."""
+        if isinstance(z, int):
+            if z < 1:
+                raise GankitError(f"need a positive number of samples, got {z}")
+            gen = torch.Generator().manual_seed(seed) if seed is not None else None
+            z = self.noise(z, gen)
+            c = self.classes(len(z), c, gen)
+        else:
+            c = self.classes(len(z), c)
+        dev = self.device
+        return generate(self.net, z.to(dev), self.info, None if c is None else c.to(dev), batch=BATCH)
+
+    def batches(self, n: int, seed: int = 0, c: int | torch.Tensor | None = None,
+                batch: int = BATCH) -> Iterator[torch.Tensor]:
+        """n samples from `seed`, `batch` at a time: memory bounded by the batch, not by n."""
+        if n < 1:
+            raise GankitError(f"--n must be a positive number of samples, got {n}")
+        if c is not None and not isinstance(c, int):
+            c = torch.as_tensor(c).long().reshape(-1)
+            if len(c) != n:
+                raise GankitError(f"got {len(c)} class ids for {n} samples")
+        gen = torch.Generator().manual_seed(seed)
+        dev = self.device
+        for start in range(0, n, batch):
+            m = min(batch, n - start)
+            z = self.noise(m, gen)
+            ids = self.classes(m, c if c is None or isinstance(c, int) else c[start:start + m], gen)
+            yield generate(self.net, z.to(dev), self.info, None if ids is None else ids.to(dev))
+
+    def draw(self, n: int, seed: int = 0, c: int | torch.Tensor | None = None, batch: int = BATCH) -> np.ndarray:
+        """n samples from `seed` as one float32 array (see `gankit.sample_files` to stream to disk)."""
+        return torch.cat(list(self.batches(n, seed, c, batch))).numpy().astype(np.float32, copy=False)
+
+    def provenance(self) -> dict:
+        """Which weights these are: checkpoint (latest, best or a path), its step, EMA or not."""
+        return {"checkpoint": self.checkpoint, "step": self.step, "ema": self.ema}
+
+
+def load_generator(run: str | Path, checkpoint: str = "latest", *, ema: bool | None = None,
+                   device: str | None = None) -> Generator:
+    """A run's trained generator as a `Generator` module.
+
+    `checkpoint` is "latest", "best" or a path to a .pt file; `ema` None uses the checkpoint's
+    EMA weights when it has them, True requires them, False takes the trained G; `device` defaults
+    to the run's config (auto: a GPU when there is one).
+
+        G = gankit.load_generator("runs/ring8")
+        x = G(1000, seed=0)            # 1000×2 points in ring8's units
+        x = G(G.noise(16))             # or from your own z
+    """
+    path = resolve_checkpoint(run, checkpoint)
+    return generator_from_state(load_checkpoint(path), checkpoint if checkpoint in ("latest", "best") else str(path),
+                                ema=ema, device=device, where=str(run))
+
+
+def generator_from_state(state: dict, checkpoint: str = "latest", *, ema: bool | None = None,
+                         device: str | None = None, where: str = "the run") -> Generator:
+    """The `Generator` of an already loaded checkpoint (see `load_generator`)."""
     cfg = config_mod.from_toml_text(state["config"])
     info = state.get("data") or {}
     if "shape" not in info:
-        raise GankitError(f"checkpoint of {run} lacks data info; it was not written by gankit train")
+        raise GankitError(f"checkpoint of {where} lacks data info; it was not written by gankit train")
+    has_ema = "G_ema" in state
+    if ema and not has_ema:
+        raise GankitError(f"{where} has no EMA weights (G_ema) in its checkpoint; sample its trained G without asking for EMA")
+    use_ema = has_ema if ema is None else bool(ema)
     shape = tuple(int(v) for v in info["shape"].tolist())
-    dev = resolve_device(device or cfg.device)
-    G = nets.build_generator(cfg.model, shape, info["kind"])
+    net = nets.build_generator(cfg.model, shape, info["kind"])
     try:
-        G.load_state_dict(state["G"])
+        net.load_state_dict(state["G_ema" if use_ema else "G"])
     except RuntimeError as e:
-        raise GankitError(f"checkpoint G does not fit its own config ({str(e).splitlines()[0][:160]})") from None
-    return G.to(dev).eval(), cfg, info, int(state["step"])
+        raise GankitError(f"checkpoint G{'_ema' if use_ema else ''} of {where} does not fit its own config "
+                          f"({brief(e)})") from None
+    dev = resolve_device(device or cfg.device)
+    return Generator(net.to(dev), info, cfg, int(state["step"]), checkpoint, use_ema, where)
 
 
-def generate(G: torch.nn.Module, z: torch.Tensor, info: dict, c: torch.Tensor | None = None) -> torch.Tensor:
-    """G(z) on the CPU in the data's own units, with G in eval mode (batch norm's running
-    statistics, no dropout) and no autograd; G's training mode is restored after."""
-    was = G.training
-    G.eval()
-    try:
-        with torch.inference_mode():
-            x = (G(z) if c is None else G(z, c)).float().cpu()
-    finally:
-        G.train(was)
-    return to_data_units(x, info)
-
-
-def draw(G, cfg, info: dict, n: int, seed: int = 0, batch: int = 1000) -> np.ndarray:
-    """n samples of a loaded generator as float32, in the data's own units."""
+def sample(run: str | Path, n: int, seed: int = 0, which: str = "latest", batch: int = BATCH,
+           device: str | None = None, c: int | torch.Tensor | None = None, ema: bool | None = None) -> np.ndarray:
+    """n samples of a run as float32: images N×C×H×W in [0,1], points N×D in the data's own units."""
     if n < 1:
         raise GankitError(f"--n must be a positive number of samples, got {n}")
-    dev = next(G.parameters()).device
-    gen = torch.Generator().manual_seed(seed)
-    out = []
-    for start in range(0, n, batch):
-        z = nets.sample_noise(cfg.model.prior, min(batch, n - start), cfg.model.z_dim, gen).to(dev)
-        out.append(generate(G, z, info))
-    return torch.cat(out).numpy().astype(np.float32)
-
-
-def to_data_units(x: torch.Tensor, info: dict) -> torch.Tensor:
-    """Generator output -> the data's own units, from a checkpoint's data info."""
-    if info["kind"] == "image":
-        return x.clamp(0, 1)
-    if info["scale"].numel():
-        return x * info["scale"] + info["shift"]
-    return x
-
-
-def sample(run: str | Path, n: int, seed: int = 0, which: str = "latest", batch: int = 1000,
-           device: str | None = None) -> np.ndarray:
-    """n samples as float32: images N×C×H×W in [0,1], points N×D in the data's own units."""
-    if n < 1:
-        raise GankitError(f"--n must be a positive number of samples, got {n}")
-    G, cfg, info, _ = load_generator(run, which, device)
-    return draw(G, cfg, info, n, seed, batch)
-
-
-def save_npy(array: np.ndarray, out: str | Path) -> Path:
-    """Write atomically: a failed write leaves any earlier file intact."""
-    out = Path(out)
-    if out.suffix != ".npy":
-        raise GankitError(f"--out {out} must end in .npy")
-    tmp = out.with_name(f".{out.name}.tmp")
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        with open(tmp, "wb") as f:
-            np.save(f, array)
-        tmp.replace(out)
-    except OSError as e:
-        with contextlib.suppress(OSError):  # e.g. the parent is a file: there is no tmp to remove
-            tmp.unlink(missing_ok=True)
-        raise GankitError(f"cannot write {out}: {e.strerror or e} (choose a writable path)") from None
-    return out
-
-
-def load_npy(path: str | Path) -> np.ndarray:
-    path = Path(path)
-    if not path.is_file():
-        raise GankitError(f"samples file {path} not found")
-    try:
-        return np.load(path, allow_pickle=False)
-    except (ValueError, OSError, EOFError) as e:
-        raise GankitError(f"{path} is not a readable .npy array ({str(e)[:120]})") from None
+    return load_generator(run, which, ema=ema, device=device).draw(n, seed, c, batch)

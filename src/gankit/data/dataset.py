@@ -52,11 +52,7 @@ class Dataset:
 
     def to_data_units(self, x: torch.Tensor) -> torch.Tensor:
         """Map generator output (training units) to the data's own units."""
-        if self.kind == "image":
-            return x.clamp(0, 1)
-        if self.scale is not None and self.shift is not None:
-            return x * self.scale.to(x) + self.shift.to(x)
-        return x
+        return to_data_units(x, self.info())
 
     def info(self) -> dict:
         """What sampling needs without reloading the data: stored in every checkpoint."""
@@ -69,3 +65,23 @@ class Dataset:
             "shift": self.shift if self.shift is not None else torch.zeros(d if self.kind == "points" else 0),
             "scale": self.scale if self.scale is not None else torch.ones(d if self.kind == "points" else 0),
         }
+
+
+def to_data_units(x: torch.Tensor, info: dict) -> torch.Tensor:
+    """Generator output (training units) -> the data's own units, from a data info dict
+    (`Dataset.info()`, kept in every checkpoint): images clamped to [0, 1], points scaled back,
+    x * scale + shift. The one place this mapping lives."""
+    if info["kind"] == "image":
+        return x.clamp(0, 1)
+    scale = info.get("scale")
+    if scale is not None and scale.numel():
+        return x * scale.to(x) + info["shift"].to(x)
+    return x
+
+
+def to_train_units(x: torch.Tensor, info: dict) -> torch.Tensor:
+    """The inverse of `to_data_units` for points: what D sees of a point given in data units."""
+    scale = info.get("scale")
+    if info["kind"] != "image" and scale is not None and scale.numel():
+        return (x - info["shift"].to(x)) / scale.to(x)
+    return x

@@ -38,13 +38,19 @@ def class_stats(predicted: torch.Tensor, data_labels: torch.Tensor, num_classes:
     return {"classes_covered": covered, "classes_total": int(present.sum()), "class_kl": kl}
 
 
-@register_metric("classes")
+@register_metric("classes", "how samples spread over the data's classes (labelled image sets)", {
+    "classes_covered": "classes the samples hit at no less than a tenth of the data's rate (higher is better)",
+    "classes_total": "classes the data has",
+    "class_kl": "KL divergence of the samples' predicted class histogram from the data's, nats (lower is better)",
+    "classifier_accuracy": "test accuracy of the classifier that assigns the classes",
+})
 def compute(ctx: EvalContext) -> dict:
     ds = ctx.dataset
     if ds.kind != "image" or not is_labelled(ds):
         raise GankitError(f"metric classes needs a labelled image data set (fashion-mnist, mnist, digits, cifar10); "
                           f"{ds.name} has no class labels")
     net, info = fit(ds, ctx.config, ctx.device)
+    ctx.used_reference(len(ds.train_labels))
     out = class_stats(predict(net, ctx.samples), ds.train_labels, ds.num_classes)
     out["classifier_accuracy"] = info["test_accuracy"]
     return out

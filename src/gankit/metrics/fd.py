@@ -53,7 +53,9 @@ def _as_features(a: Any) -> torch.Tensor:
     return t.double()
 
 
-@register_metric("fd")
+@register_metric("fd", "Fréchet distance of features (FID's formula; Inception only with metrics.inception_weights)", {
+    "fd": "Fréchet distance between Gaussians fitted to real and generated features (lower is better)",
+})
 def compute(ctx: EvalContext) -> dict:
     fx, real, fake = feature_sets(ctx)
     return {"fd": _fd(fd_metric(fx), real, fake), "feature_net": fx.name}

@@ -58,7 +58,10 @@ def _kid(fx: FeatureExtractor, real: torch.Tensor, fake: torch.Tensor, subsets: 
     return float(mean), float(std)
 
 
-@register_metric("kid")
+@register_metric("kid", "kernel distance of features (KID's formula), unbiased", {
+    "kid": "unbiased MMD² of features under the cubic kernel, ≈ 0 for equal distributions (lower is better)",
+    "kid_std": "spread of kid over its random subsets",
+})
 def compute(ctx: EvalContext) -> dict:
     fx, real, fake = feature_sets(ctx)
     mean, std = _kid(fx, real.double(), fake.double(), SUBSETS, SUBSET_SIZE, ctx.seed)

@@ -22,7 +22,11 @@ def mode_stats(samples: torch.Tensor, means: torch.Tensor, std: float, n_std: fl
             "modes_total": int(len(means))}
 
 
-@register_metric("modes")
+@register_metric("modes", "mode coverage of a known mixture (ring8, grid25, gauss1d)", {
+    "modes": "mixture modes with at least one high-quality sample nearest to them (higher is better)",
+    "modes_total": "modes the mixture has",
+    "hq_percent": "% of samples within 3 standard deviations of their nearest mode (higher is better)",
+})
 def compute(ctx: EvalContext) -> dict:
     ds = ctx.dataset
     if ds.modes is None:

@@ -94,7 +94,12 @@ def _stats(real: torch.Tensor, fake: torch.Tensor, k_pr: int, k_dc: int) -> dict
             "density": float(balls_dc.mean() / k_dc), "coverage": float(covered.double().mean())}
 
 
-@register_metric("prdc")
+@register_metric("prdc", "precision, recall, density, coverage of features (k-NN manifolds)", {
+    "precision": "share of samples inside the real data's k-NN balls: do samples look real? 0..1 (higher is better)",
+    "recall": "share of real examples inside the samples' k-NN balls: is the variety covered? 0..1 (higher is better)",
+    "density": "mean number of real balls holding a sample, over k; ≈ 1 when equal (higher is better)",
+    "coverage": "share of real balls holding a sample, 0..1 (higher is better)",
+})
 def compute(ctx: EvalContext) -> dict:
     fx, real, fake = feature_sets(ctx)
     out = _stats(real.double(), fake.double(), K_PR, K_DC)

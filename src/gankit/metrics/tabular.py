@@ -26,10 +26,14 @@ def reference(ctx: EvalContext, metric: str) -> tuple[np.ndarray, np.ndarray, li
     test = ds.to_data_units(ds.test).double().cpu().numpy()
     x = ctx.samples.double().cpu().numpy()
     columns = list(ds.columns) if len(ds.columns) == x.shape[1] else [f"x{j}" for j in range(x.shape[1])]
+    ctx.used_reference(len(test))
     return x, test, columns
 
 
-@register_metric("ks")
+@register_metric("ks", "Kolmogorov-Smirnov distance per column (points data)", {
+    "ks_*": "largest gap between the CDFs of column * in samples and test split, 0..1 (lower is better)",
+    "ks_max": "the largest ks over the columns",
+})
 def compute_ks(ctx: EvalContext) -> dict:
     """Two-sample Kolmogorov-Smirnov statistic sup_t |F_samples(t) - F_test(t)| per column, and the max."""
     x, test, columns = reference(ctx, "ks")
@@ -38,7 +42,10 @@ def compute_ks(ctx: EvalContext) -> dict:
     return out
 
 
-@register_metric("wasserstein")
+@register_metric("wasserstein", "Wasserstein-1 distance per column, in the data's units (points data)", {
+    "w1_*": "earth mover's distance between samples and test split in column *, in its units (lower is better)",
+    "w1_mean": "the mean w1 over the columns",
+})
 def compute_wasserstein(ctx: EvalContext) -> dict:
     """Wasserstein-1 distance integral |F_samples(t) - F_test(t)| dt per column (data units), and the mean."""
     x, test, columns = reference(ctx, "wasserstein")

@@ -54,7 +54,7 @@ def evaluate_session(s: Any, step: int, z: torch.Tensor) -> dict:
     t0 = time.monotonic()
     from ..sampling import generate
 
-    x = torch.cat([generate(s.raw_G, z[i:i + EVAL_BATCH].to(s.device), s.info) for i in range(0, len(z), EVAL_BATCH)])
+    x = generate(s.raw_G, z.to(s.device), s.info, batch=EVAL_BATCH)
     with torch.random.fork_rng(devices=[s.device] if s.device.type == "cuda" else []):
         result = training_eval(x, s.dataset, s.config, seed=s.config.seed)
     if not result:
