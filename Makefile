@@ -16,10 +16,14 @@ $(STAMP): pyproject.toml
 	@if [ ! -d /usr/share/datasets/fashion-mnist ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  (apt-get update -qq && apt-get install -y -qq dataset-fashion-mnist) >/dev/null 2>&1 \
 	  || echo "setup: could not install dataset-fashion-mnist; demo and tests fall back to digits"; fi
+	@# Chromium renders `gankit report` pages in the tests; without it that one test skips, saying why.
+	@if ! command -v chromium >/dev/null && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null 2>&1 \
+	  || echo "setup: could not install chromium; the report's browser test will skip"; fi
 	touch $(STAMP)
 
 demo: setup
-	$(PY) -m gankit.demo --out $(DEMO)
+	$(PY) -m gankit.demo --out $(DEMO)   # ends by printing the path of RUN/report.html
 
 test: setup
 	@# pytest exits 5 when it collects no test: that is a failure here, never a silent pass.

@@ -1,7 +1,9 @@
-"""`make demo`: train a GAN on real data for a few minutes, then write samples, curves, metrics.
+"""`make demo`: train a GAN on real data for a few minutes, then write samples, curves, metrics
+and the run's report page.
 
 Fashion-MNIST when Debian's dataset-fashion-mnist is installed; otherwise scikit-learn's 8×8
-digits, saying so. Everything goes through the same API the CLI uses.
+digits, saying so. Everything goes through the same API the CLI uses. The demo replaces its own
+earlier output (a folder holding its marker file), never anything else.
 """
 
 from __future__ import annotations
@@ -16,10 +18,12 @@ from . import config as config_mod, data, metrics
 from .errors import GankitError
 from .evaluate import evaluate_run
 from .figures import make_figures
+from .report import write_report
 from .train import train
 
 ROOT = Path(__file__).resolve().parents[2]
 PREFERRED_METRICS = ["fd", "kid", "prdc", "classes", "parzen"]
+MARKER = ".gankit-demo"  # written into the demo's folder: only such a folder may be replaced
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -43,20 +47,38 @@ def run_demo(out: Path, time_limit: float, configs: Path) -> int:
               file=sys.stderr)
         name = "digits"
     cfg = config_mod.load(configs / f"{name}.toml", [f"train.time_limit={time_limit}"])
-    if (out / "config.toml").is_file():  # the previous demo's run: the demo owns this folder
-        shutil.rmtree(out)
+    claim(out)
     print(f"demo: training on {name} for at most {time_limit:.0f} s into {out}", file=sys.stderr)
     result = train(cfg, out)
     figures = make_figures(out)
     chosen = [m for m in PREFERRED_METRICS if m in metrics.names()]
     scores = evaluate_run(out, chosen, n=5000) if chosen else {}
+    report = write_report(out)
     print(f"\ndemo: trained {result.step} generator steps on {name} ({result.stopped})")
     for f in figures:
         print(f"demo: figure   {f}")
     print(f"demo: samples  {out / 'samples'}/ (one grid every {cfg.train.sample_every} steps)")
     print(f"demo: metrics  {out / 'metrics.json'}: {json.dumps(scores)}")
-    print(f"demo: more     gankit sample {out} --n 100 --out samples.npy ; tensorboard --logdir {out / 'tensorboard'}")
+    print(f"demo: more     gankit sample {out} --n 100 --out samples.png ; tensorboard --logdir {out / 'tensorboard'}")
+    print(f"demo: report   {report.resolve()}  (open it in a browser)")
     return 0
+
+
+def claim(out: Path) -> None:
+    """Make `out` the demo's folder: an earlier demo's (it holds MARKER) is replaced, an empty or
+    missing one is created; anything else is refused, since it may be someone's run."""
+    if out.exists() and not out.is_dir():
+        raise GankitError(f"--out {out} is a file; give a folder for the demo's run")
+    if out.is_dir() and any(out.iterdir()):
+        if not (out / MARKER).is_file():
+            raise GankitError(f"{out} already exists and was not made by the demo; it is left alone "
+                              "(give another --out, e.g. --out runs/demo)")
+        shutil.rmtree(out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / MARKER).write_text("made by `python -m gankit.demo`; the next demo run may replace this folder\n")
+    except OSError as e:
+        raise GankitError(f"cannot write {out}: {e.strerror or e} (choose a writable --out)") from None
 
 
 if __name__ == "__main__":
