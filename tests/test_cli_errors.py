@@ -106,7 +106,7 @@ def test_unknown_key_in_file(capsys, tmp_path):
     ("train.loss=wasserstein-ish", "unknown loss 'wasserstein-ish'"),
     ("model.g=resnet9000", "unknown net 'resnet9000'"),
     ("model.d=resnet9000", "unknown net 'resnet9000'"),
-    ("train.steps=many", "train.steps must be a int"),
+    ("train.steps=many", "train.steps must be an integer"),
     ("data.name=imagenet", "unknown data set 'imagenet'"),
 ])
 def test_bad_setting(capsys, tmp_path, tiny, setting, phrase):

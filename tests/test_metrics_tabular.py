@@ -25,7 +25,7 @@ def test_against_scipy_on_heights(heights):
     ks = stats.ks_2samp(samples[:, 0].astype(np.float64), test_cm).statistic
     w1 = stats.wasserstein_distance(samples[:, 0].astype(np.float64), test_cm)
     assert got == pytest.approx({"ks_height_cm": ks, "ks_max": ks, "w1_height_cm": w1, "w1_mean": w1,
-                                 "n_samples": 700})
+                                 "n_samples": 700, "n_reference": len(test_cm)})
 
 
 def test_closed_forms_per_column(tmp_path):
