@@ -158,8 +158,8 @@ def _metrics(run: Path, state: dict | None) -> str:
         ref = p.get("n_reference")
         what += f"; {p.get('n_samples')} samples, seed {p.get('seed')}" + (f", {ref} real examples" if ref else "")
         what += f"; {p.get('evaluated_at', '')}"
-        rows = "".join(f"<tr><td>{_e(k)}</td><td class=num>{_e(_num(v))}</td><td>{_e(metrics_mod.meaning(k))}</td></tr>"
-                       for k, v in entry.get("values", {}).items())
+        rows = "".join(f"<tr><td>{_e(k)}</td><td{' class=num' if isinstance(v, (int, float)) else ''}>{_e(_num(v))}</td>"
+                       f"<td>{_e(metrics_mod.meaning(k))}</td></tr>" for k, v in entry.get("values", {}).items())
         summary = metrics_mod.info(name).summary if name in metrics_mod.names() else ""
         parts.append(f"<h3>{_e(name)} <span class=muted>{_e(summary)}</span></h3><p class=muted>Measured on {_e(what)}</p>")
         if p.get("source") == "checkpoint" and latest is not None and p.get("step") != latest:
