@@ -23,7 +23,7 @@ from .distributed import SINGLE, Rank, unwrap
 from .errors import GankitError
 from .losses import Examples
 from .meters import Meters
-from .precision import autocast
+from . import precision as precision_mod
 from .recorder import Recorder
 from .sampling import generate
 from .stopping import Stopper
@@ -91,6 +91,7 @@ class Session:
                  rank: Rank = SINGLE):
         self.config, self.run, self.rank = config, run, rank
         self.device = resolve_device(config.device)
+        self.precision_name, self.precision_why = precision_mod.resolve(config.precision, self.device)
         if config.threads:
             torch.set_num_threads(config.threads)
         rank.local_batch(config.train.batch_size)  # refuse a global batch that does not split evenly
@@ -111,9 +112,9 @@ class Session:
         self.loss = losses.get(config.train.loss)
         self.batches = Batches(self.dataset.train.to(self.device), config.seed, rank=rank)
         self.z_stream = Noise(cfg.prior, cfg.z_dim, config.seed, self.device, rank=rank)
-        self.masks = nets.MaskSource(dropout_generator(config.seed), rank)
-        for net in (self.raw_G, self.raw_D):
-            nets.attach_mask_source(net, self.masks)
+        self.dropouts = nets.dropout_layers(self.raw_G, self.raw_D)
+        for i, layer in enumerate(self.dropouts):
+            layer.source = nets.MaskSource(dropout_generator(config.seed, i), rank)
         self.step, self.elapsed, self.extra = 0, 0.0, {}
         if state is not None:
             self._restore(state)
@@ -129,7 +130,7 @@ class Session:
 
     # -- pieces the loop calls --
     def precision(self):
-        return autocast(self.config.precision, self.device)
+        return precision_mod.autocast(self.precision_name, self.device)
 
     @contextlib.contextmanager
     def frozen(self, module: torch.nn.Module):
@@ -214,7 +215,7 @@ class Session:
 
     def state(self) -> dict:
         rng = {"torch": torch.get_rng_state(), "noise": self.z_stream.gen.get_state(),
-               "dropout": self.masks.gen.get_state()}
+               "dropout": {str(i): d.source.gen.get_state() for i, d in enumerate(self.dropouts)}}
         if self.device.type == "cuda":
             rng["cuda"] = torch.cuda.get_rng_state(self.device)
         return {
@@ -240,8 +241,9 @@ class Session:
             raise GankitError(f"the checkpoint does not fit this config's nets ({str(e).splitlines()[0][:160]})") from None
         torch.set_rng_state(state["rng"]["torch"])
         self.z_stream.gen.set_state(state["rng"]["noise"])
-        if "dropout" in state["rng"]:
-            self.masks.gen.set_state(state["rng"]["dropout"])
+        for i, d in enumerate(self.dropouts):
+            if str(i) in state["rng"].get("dropout", {}):
+                d.source.gen.set_state(state["rng"]["dropout"][str(i)])
         if "cuda" in state["rng"] and self.device.type == "cuda":
             torch.cuda.set_rng_state(state["rng"]["cuda"], self.device)
         self.batches.position = int(state["examples_seen"])
@@ -301,7 +303,8 @@ def train(config: Config, out: str | Path | None = None, *, resume: str | Path |
     (run / "config.toml").write_text(config.to_toml())
     _attach_hooks(s)
     s.recorder.message(f"gankit: training {config.data.name} ({len(s.dataset.train)} examples, {s.dataset.source}) "
-                       f"on {s.device}, {s.rank.world_size} process{'es' if s.rank.distributed else ''}, "
+                       f"on {s.device} in {s.precision_name} ({s.precision_why}), "
+                       f"{s.rank.world_size} process{'es' if s.rank.distributed else ''}, "
                        f"step {s.step} -> {config.train.steps}, run {run}")
     try:
         with s.stopper.on_signals():
