@@ -148,3 +148,13 @@ def test_bf16_runs_the_nets_in_bfloat16_and_keeps_weights_fp32(tmp_path):
     fp32 = train(tiny("train.steps=3"), tmp_path / "f", quiet=True)
     diff = max((a - b).abs().max().item() for a, b in zip(res.G.parameters(), fp32.G.parameters()))
     assert 0 < diff < 0.05
+
+
+@pytest.mark.slow
+def test_compiled_nets_train_like_eager_ones_and_save_plain_keys(tmp_path):
+    eager = train(tiny("train.steps=12", "model.d=maxout", "model.d_dropout=0.5"), tmp_path / "e", quiet=True)
+    comp = train(tiny("train.steps=12", "model.d=maxout", "model.d_dropout=0.5", "compile=true"), tmp_path / "c", quiet=True)
+    ck = checkpoint.load(tmp_path / "c" / "checkpoints" / "latest.pt")
+    assert ck["G"].keys() == eager.G.state_dict().keys() and ck["D"].keys() == eager.D.state_dict().keys()
+    diff = max((a - b).abs().max().item() for a, b in zip(comp.G.parameters(), eager.G.parameters()))
+    assert diff < 1e-4  # the same updates, up to the order of float operations

@@ -52,23 +52,45 @@ BATCHES = [25, 50, 100, 200, 400]
 QUALITY_MARKS = [150, 300, 600]
 FAST_CONFIG = "fast-fashion-mnist.toml"
 EVAL_METRICS = ["parzen", "fd", "kid", "prdc"]
-SECTION_ORDER = ["machine", "paper", "batch", "nets", "configs", "distributed", "quality", "modes", "evaluation", "reproduce"]
+SECTION_ORDER = ["machine", "paper", "ablation", "batch", "nets", "configs", "distributed", "quality", "modes", "evaluation", "reproduce"]
 
 
 # --- measuring, each in a child process -----------------------------------------------------------
 
-def measure_gankit(cfg_file: str, overrides: list[str], seconds: float) -> dict:
+# Fast paths `make bench` can switch off one at a time, to say what each gave (module flags).
+ABLATIONS = [
+    ("gankit as shipped", {}, []),
+    ("without the one-pass D over real and fake", {"stack": False}, []),
+    ("without fused optimizer steps", {"fused": False}, []),
+    ("maxout by amax instead of max with indices", {"maxout_indices": False}, []),
+    ("1 thread instead of torch's default", {}, ["threads=1"]),
+    ("with torch.compile (`compile = true`)", {}, ["compile=true"]),
+]
+
+
+def _switch_off(flags: dict) -> None:
+    from . import losses, nets, optim
+
+    losses.STACK_REAL_AND_FAKE = flags.get("stack", True)
+    optim.FUSED = flags.get("fused", True)
+    nets.MAXOUT_WITH_INDICES = flags.get("maxout_indices", True)
+
+
+def measure_gankit(cfg_file: str, overrides: list[str], seconds: float, flags: dict | None = None) -> dict:
     """Images/s of Algorithm 1 on a config's nets (an image = one minibatch element per generator
     step), after a warm-up, with the FLOPs and bytes of one step. Runs in this process."""
     from . import roofline
     from .train import Session, fit
 
+    _switch_off(flags or {})
     cfg = config_mod.load(ROOT / "configs" / cfg_file,
                           overrides + ["train.sample_every=0", "train.log_every=1000000", "train.eval_every=0",
                                        "train.checkpoint_every=1000000", "train.steps=3"])
     with tempfile.TemporaryDirectory() as tmp:
         s = Session(cfg, Path(tmp), quiet=True)
-        fit(s)  # warm-up: allocator, kernels
+        t0 = time.perf_counter()
+        fit(s)  # warm-up: allocator, kernels (and compilation, when compile = true)
+        warmup = time.perf_counter() - t0
         steps, t0 = 0, time.perf_counter()
         while time.perf_counter() - t0 < seconds:
             s.config.train.steps = s.step + 5
@@ -82,6 +104,7 @@ def measure_gankit(cfg_file: str, overrides: list[str], seconds: float) -> dict:
         D = roofline.net_cost(s.raw_D, s.dataset.shape)
         m, k = cfg.train.batch_size, cfg.train.k
         return {"images_per_s": steps * m / dt, "steps_per_s": steps / dt, "precision": s.precision_name,
+                "warmup_s": warmup,
                 "threads": torch.get_num_threads(), "device": device_name(s.device), "batch": m,
                 "flops_per_image": roofline.step_flops(G, D, k),
                 "bytes_per_step": roofline.step_bytes(G, D, m, k, cfg.optim.name, s.precision_name == "bf16")}
@@ -187,6 +210,23 @@ def section_paper(seconds: float, machine: dict) -> tuple[list[str], dict]:
     lines += ["", f"Goals (issue 17, on a CPU with AMX): fp32 ≥ 1.3× eager — here **{fp32['images_per_s'] / eager['images_per_s']:.2f}×**; "
               f"bf16 ≥ 3× eager — here **{bf16['images_per_s'] / eager['images_per_s']:.2f}×**.", ""]
     return lines, {"eager": eager, "fp32": fp32, "bf16": bf16}
+
+
+def section_ablation(seconds: float) -> list[str]:
+    """What each fast path gave: the paper's nets in fp32 with one of them switched off at a time."""
+    rows = []
+    for label, flags, over in ABLATIONS:
+        r = run_child({"kind": "gankit", "config": PAPER[0], "overrides": PAPER[1] + ["precision=fp32"] + over,
+                       "seconds": seconds, "flags": flags})
+        rows.append((label, r))
+        print(f"bench: ablation {label}: {r['images_per_s']:.0f} images/s", file=sys.stderr)
+    base = rows[0][1]["images_per_s"]
+    lines = ["## What each fast path gave (paper nets, fp32, batch 100)", "",
+             "Each row switches one thing off (or on) against gankit as shipped, in the same run. Warm-up is the time of "
+             "the first 3 steps (for compile: compiling).", "",
+             "| variant | images/s | relative to shipped | warm-up s |", "|---|---:|---:|---:|"]
+    lines += [f"| {label} | {r['images_per_s']:.0f} | {r['images_per_s'] / base:.2f} | {r['warmup_s']:.1f} |" for label, r in rows]
+    return lines + [""]
 
 
 def section_batch(seconds: float) -> list[str]:
@@ -382,7 +422,7 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m gankit.bench")
     p.add_argument("--out", default=str(ROOT / "BENCHMARKS.md"))
     p.add_argument("--seconds", type=float, default=10.0, help="measuring time per figure")
-    p.add_argument("--sections", default="machine,paper,batch,nets,configs,quality,evaluation",
+    p.add_argument("--sections", default="machine,paper,ablation,batch,nets,configs,quality,evaluation",
                    help="which sections to measure (the others in --out are kept)")
     p.add_argument("--quick", action="store_true", help="2 s per figure, no batch sweep, quality marks 20,40 s")
     p.add_argument("--child", help=argparse.SUPPRESS)
@@ -390,7 +430,7 @@ def main(argv: list[str] | None = None) -> int:
     if a.child:
         spec = json.loads(a.child)
         result = measure_machine(spec["seconds"]) if spec["kind"] == "machine" else \
-            measure_gankit(spec["config"], spec.get("overrides", []), spec["seconds"])
+            measure_gankit(spec["config"], spec.get("overrides", []), spec["seconds"], spec.get("flags"))
         print(json.dumps(result))
         return 0
     seconds = 2.0 if a.quick else a.seconds
@@ -409,6 +449,8 @@ def main(argv: list[str] | None = None) -> int:
                 continue
         if name == "paper":
             sections[name] = header(command) + section_paper(seconds, machine)[0]
+        elif name == "ablation":
+            sections[name] = header(command) + section_ablation(seconds)
         elif name == "batch":
             sections[name] = header(command) + section_batch(max(2.0, seconds / 2))
         elif name == "nets":

@@ -142,6 +142,7 @@ class Config:
     device: str = "auto"  # auto | cpu | cuda
     precision: str = "fp32"  # fp32 | bf16 | auto (bf16 where the hardware has native bf16 matmul)
     threads: int = 0  # CPU threads for torch (0 = torch's default); tiny nets run fastest on 1
+    compile: bool = False  # torch.compile G and D (inductor) at set-up; see BENCHMARKS.md for what it buys where
     data: DataConfig = field(default_factory=DataConfig)
     model: ModelConfig = field(default_factory=ModelConfig)
     train: TrainConfig = field(default_factory=TrainConfig)

@@ -41,6 +41,9 @@ def scores(D: Callable, batch: Examples) -> torch.Tensor:
     return D(batch.x) if batch.c is None else D(batch.x, batch.c)
 
 
+STACK_REAL_AND_FAKE = True  # `make bench` turns it off to measure what the one-pass path buys
+
+
 def scores_pair(D: Callable, real: Examples, fake: Examples) -> tuple[torch.Tensor, torch.Tensor]:
     """D's outputs on the real and on the fake batch. When D has no batch norm (whose statistics
     would mix the two), both go through D in one pass: its matrix products run on twice the rows
@@ -50,7 +53,7 @@ def scores_pair(D: Callable, real: Examples, fake: Examples) -> tuple[torch.Tens
     from .distributed import unwrap
 
     raw = unwrap(D) if isinstance(D, torch.nn.Module) else None
-    if raw is None or len(real.x) != len(fake.x) or nets.has_batch_norm(raw):
+    if not STACK_REAL_AND_FAKE or raw is None or len(real.x) != len(fake.x) or nets.has_batch_norm(raw):
         return scores(D, real), scores(D, fake)
     x = torch.cat([real.x, fake.x.to(real.x.dtype)])
     c = None if real.c is None else torch.cat([real.c, fake.c])

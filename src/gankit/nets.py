@@ -50,6 +50,9 @@ ACTIVATIONS: dict[str, Callable[[], nn.Module]] = {
 }
 
 
+MAXOUT_WITH_INDICES = True  # `make bench` turns it off to measure what max-with-indices buys
+
+
 class Maxout(nn.Module):
     """Maxout units (Goodfellow et al., 2013): each output is the max over `pieces` linear pieces."""
 
@@ -62,7 +65,8 @@ class Maxout(nn.Module):
         y = self.linear(x)
         # max with indices: its backward scatters into the winning piece, cheaper than amax's
         # (which splits the gradient among exact ties, a case of measure zero).
-        return y.view(*y.shape[:-1], self.units, self.pieces).max(-1).values
+        y = y.view(*y.shape[:-1], self.units, self.pieces)
+        return y.max(-1).values if MAXOUT_WITH_INDICES else y.amax(-1)
 
 
 class MaskSource:

@@ -19,7 +19,7 @@ import torch
 from . import checkpoint, data, losses, nets, optim
 from .config import Config
 from .device import resolve_device
-from .distributed import SINGLE, Rank, unwrap
+from .distributed import SINGLE, Rank, local, unwrap
 from .errors import GankitError
 from .losses import Examples
 from .meters import Meters
@@ -104,7 +104,9 @@ class Session:
         pixel_mean = self.dataset.train.mean(0) if self.dataset.kind == "image" else None
         self.raw_G = nets.build_generator(cfg, self.dataset.shape, self.dataset.kind, pixel_mean).to(self.device)
         self.raw_D = nets.build_discriminator(cfg, self.dataset.shape, self.dataset.kind).to(self.device)
-        self.G, self.D = self.raw_G, self.raw_D  # what the loop calls (wrapped when distributed)
+        self.G, self.D = self.raw_G, self.raw_D  # what the loop calls (wrapped when distributed or compiled)
+        if config.compile:  # once, next to the nets; checkpoints still save the plain nets' keys
+            self.G, self.D = torch.compile(self.G), torch.compile(self.D)
         self.opt_G = optim.build(config.optim, self.raw_G.parameters(), config.optim.lr_g)
         self.opt_D = optim.build(config.optim, self.raw_D.parameters(), config.optim.lr_d)
         if getattr(self.raw_D, "max_norm", 0):  # a weight constraint belongs to the update, not the loop
@@ -134,14 +136,13 @@ class Session:
 
     @contextlib.contextmanager
     def frozen(self, module: torch.nn.Module):
-        """Hold a net's weights fixed (no weight gradients are computed for it); yields the plain
-        net, so a distributed wrapper neither waits for nor reduces gradients that never come."""
-        raw = unwrap(module)
-        params = [p for p in raw.parameters() if p.requires_grad]
+        """Hold a net's weights fixed (no weight gradients are computed for it); yields the net
+        without its distributed wrapper, which would wait for gradients that never come."""
+        params = [p for p in unwrap(module).parameters() if p.requires_grad]
         for p in params:
             p.requires_grad_(False)
         try:
-            yield raw
+            yield local(module)
         finally:
             for p in params:
                 p.requires_grad_(True)
