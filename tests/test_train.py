@@ -200,3 +200,13 @@ def test_a_closed_console_does_not_stop_training(tmp_path):
     assert proc.wait(timeout=300) == 0
     assert checkpoint.load(run / "checkpoints" / "latest.pt")["step"] == 300
     assert (run / "log.jsonl").read_text().count("\n") == 300
+
+
+@pytest.mark.slow
+def test_compiled_nets_train_like_eager_ones_and_save_plain_keys(tmp_path):
+    eager = train(tiny("train.steps=12", "model.d=maxout", "model.d_dropout=0.5"), tmp_path / "e", quiet=True)
+    comp = train(tiny("train.steps=12", "model.d=maxout", "model.d_dropout=0.5", "compile=true"), tmp_path / "c", quiet=True)
+    ck = checkpoint.load(tmp_path / "c" / "checkpoints" / "latest.pt")
+    assert ck["G"].keys() == eager.G.state_dict().keys() and ck["D"].keys() == eager.D.state_dict().keys()
+    diff = max((a - b).abs().max().item() for a, b in zip(comp.G.parameters(), eager.G.parameters()))
+    assert diff < 1e-4  # the same updates, up to the order of float operations

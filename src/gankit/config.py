@@ -140,8 +140,9 @@ class MetricsConfig:
 class Config:
     seed: int = 0
     device: str = "auto"  # auto | cpu | cuda
-    precision: str = "fp32"  # fp32 | bf16
+    precision: str = "fp32"  # fp32 | bf16 | auto (bf16 where the hardware has native bf16 matmul)
     threads: int = 0  # CPU threads for torch (0 = torch's default); tiny nets run fastest on 1
+    compile: bool = False  # torch.compile G and D (inductor) at set-up; see BENCHMARKS.md for what it buys where
     data: DataConfig = field(default_factory=DataConfig)
     model: ModelConfig = field(default_factory=ModelConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
@@ -152,7 +153,8 @@ class Config:
         _check(self.seed >= 0, "seed", "must be >= 0")
         _check(self.device in ("auto", "cpu", "cuda"), "device", f"unknown device {self.device!r}; one of auto, cpu, cuda")
         _check(self.threads >= 0, "threads", "must be >= 0 (0 = torch's default)")
-        _check(self.precision in ("fp32", "bf16"), "precision", f"unknown precision {self.precision!r}; one of fp32, bf16")
+        _check(self.precision in ("fp32", "bf16", "auto"), "precision",
+               f"unknown precision {self.precision!r}; one of fp32, bf16, auto")
         for section in (self.data, self.model, self.train, self.optim, self.metrics):
             section.validate()
         return self

@@ -74,3 +74,15 @@ def unwrap(module: torch.nn.Module) -> torch.nn.Module:
         if not isinstance(inner, torch.nn.Module):
             return module
         module = inner
+
+
+def local(module: torch.nn.Module) -> torch.nn.Module:
+    """The net without its DistributedDataParallel wrapper (a compiled net stays compiled when it
+    was compiled inside the wrapper): what to call when no gradient is to be reduced."""
+    from torch.nn.parallel import DistributedDataParallel as DDP
+
+    if isinstance(module, DDP):
+        return module.module
+    if isinstance(getattr(module, "_orig_mod", None), DDP):
+        return module._orig_mod.module
+    return module

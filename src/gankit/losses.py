@@ -41,6 +41,27 @@ def scores(D: Callable, batch: Examples) -> torch.Tensor:
     return D(batch.x) if batch.c is None else D(batch.x, batch.c)
 
 
+STACK_REAL_AND_FAKE = True  # `make bench` turns it off to measure what the one-pass path buys
+
+
+def scores_pair(D: Callable, real: Examples, fake: Examples) -> tuple[torch.Tensor, torch.Tensor]:
+    """D's outputs on the real and on the fake batch. When D has no batch norm (whose statistics
+    would mix the two), both go through D in one pass: its matrix products run on twice the rows
+    and each weight gradient is one product instead of two added, which is measurably faster on a
+    CPU. Dropout layers draw each half's masks as they would in a pass of its own."""
+    from . import nets
+    from .distributed import unwrap
+
+    raw = unwrap(D) if isinstance(D, torch.nn.Module) else None
+    if not STACK_REAL_AND_FAKE or raw is None or len(real.x) != len(fake.x) or nets.has_batch_norm(raw):
+        return scores(D, real), scores(D, fake)
+    x = torch.cat([real.x, fake.x.to(real.x.dtype)])
+    c = None if real.c is None else torch.cat([real.c, fake.c])
+    with nets.segmented(raw, 2):
+        both = scores(D, Examples(x, c))
+    return both[:len(real.x)], both[len(real.x):]
+
+
 # --- the paper's objectives, as functions of logits -----------------------------------------------
 
 def discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
@@ -104,7 +125,7 @@ class PaperLoss(GANLoss):
         self.name, self.generator_fn, self.hint = name, generator_fn, hint
 
     def discriminator(self, D, real, fake):
-        real_logits, fake_logits = scores(D, real), scores(D, fake)
+        real_logits, fake_logits = scores_pair(D, real, fake)
         loss = discriminator_loss(real_logits, fake_logits)
         with torch.no_grad():
             stats = {"d_real": torch.sigmoid(real_logits.float()).mean(),

@@ -6,6 +6,7 @@ a *logit* (D(x) = sigmoid(logit)), so the losses can stay numerically stable.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from typing import TYPE_CHECKING, Callable
 
@@ -50,6 +51,9 @@ ACTIVATIONS: dict[str, Callable[[], nn.Module]] = {
 }
 
 
+MAXOUT_WITH_INDICES = True  # `make bench` turns it off to measure what max-with-indices buys
+
+
 class Maxout(nn.Module):
     """Maxout units (Goodfellow et al., 2013): each output is the max over `pieces` linear pieces."""
 
@@ -60,30 +64,38 @@ class Maxout(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         y = self.linear(x)
-        return y.view(*y.shape[:-1], self.units, self.pieces).amax(-1)
+        # max with indices: its backward scatters into the winning piece, cheaper than amax's
+        # (which splits the gradient among exact ties, a case of measure zero).
+        y = y.view(*y.shape[:-1], self.units, self.pieces)
+        return y.max(-1).values if MAXOUT_WITH_INDICES else y.amax(-1)
 
 
 class MaskSource:
-    """Where dropout masks come from during training: a CPU generator of their own, drawn for the
-    global batch and sliced to this process's rows, exactly like z. So a checkpoint restores them,
-    and one process and P processes drop the same units of the same examples."""
+    """Where one dropout layer's masks come from during training: a CPU generator of its own,
+    drawn for the global batch and sliced to this process's rows, exactly like z. So a checkpoint
+    restores them, and one process and P processes drop the same units of the same examples.
+
+    `segments` > 1 says the input is that many batches stacked (real and fake through D in one
+    pass): each segment gets the mask it would get in a pass of its own, in the same order."""
 
     def __init__(self, gen: torch.Generator, rank=None):
         from .distributed import SINGLE
 
-        self.gen, self.rank = gen, rank or SINGLE
+        self.gen, self.rank, self.segments = gen, rank or SINGLE, 1
 
     def keep_mask(self, shape: torch.Size, keep: float, like: torch.Tensor) -> torch.Tensor:
         """A 0 or 1/keep tensor of `shape` (this rank's rows) on `like`'s device and dtype."""
-        rows = shape[0] * self.rank.world_size
-        u = torch.rand((rows, *shape[1:]), generator=self.gen)
-        mask = self.rank.take(u < keep).to(device=like.device, dtype=like.dtype, non_blocking=True)
-        return mask.mul_(1.0 / keep)
+        rows = shape[0] // self.segments * self.rank.world_size
+        parts = [self.rank.take(torch.rand((rows, *shape[1:]), generator=self.gen)) for _ in range(self.segments)]
+        u = parts[0] if len(parts) == 1 else torch.cat(parts)
+        # In place on the uniform draws: u < keep as 0/1, scaled; no extra temporaries.
+        return u.lt_(keep).mul_(1.0 / keep).to(device=like.device, dtype=like.dtype, non_blocking=True)
 
 
 class Dropout(nn.Module):
     """Dropout (Srivastava et al., 2014) whose masks are part of the run's noise: with a
-    `MaskSource` attached (training sessions attach one) they come from it, else from torch's RNG."""
+    `MaskSource` attached (training sessions attach one per layer) they come from it, else from
+    torch's RNG."""
 
     def __init__(self, p: float):
         super().__init__()
@@ -101,10 +113,27 @@ class Dropout(nn.Module):
         return f"p={self.p}"
 
 
-def attach_mask_source(module: nn.Module, source: MaskSource | None) -> None:
-    for m in module.modules():
-        if isinstance(m, Dropout):
-            m.source = source
+def dropout_layers(*modules: nn.Module) -> list[Dropout]:
+    """Every gankit Dropout in the modules, in a fixed order (the order of their sources)."""
+    return [m for module in modules for m in module.modules() if isinstance(m, Dropout)]
+
+
+@contextlib.contextmanager
+def segmented(module: nn.Module, n: int):
+    """Inside, `module` is called on n batches stacked along rows (see MaskSource)."""
+    sources = [d.source for d in dropout_layers(module) if d.source is not None]
+    for src in sources:
+        src.segments = n
+    try:
+        yield
+    finally:
+        for src in sources:
+            src.segments = 1
+
+
+def has_batch_norm(module: nn.Module) -> bool:
+    """Batch statistics couple the examples of one pass, so such a net is never run on stacked batches."""
+    return any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in module.modules())
 
 
 def apply_max_norm(module: nn.Module, limit: float) -> None:

@@ -75,6 +75,7 @@ class Noise:
         return Examples(z, None if c is None else self.rank.take(c).to(self.device, non_blocking=True))
 
 
-def dropout_generator(seed: int) -> torch.Generator:
-    """The generator every dropout mask of a run is drawn from (nets.MaskSource)."""
-    return torch.Generator().manual_seed(seed * 1_000_003 + 777_767)
+def dropout_generator(seed: int, layer: int) -> torch.Generator:
+    """The generator of one dropout layer's masks (nets.MaskSource): one per layer, so the masks
+    do not depend on whether D sees real and fake in one pass or two."""
+    return torch.Generator().manual_seed(seed * 1_000_003 + 777_767 + 7_919 * layer)

@@ -21,11 +21,11 @@ from . import checkpoint, data, losses, nets, optim
 from .config import Config
 from .console import command
 from .device import resolve_device
-from .distributed import SINGLE, Rank, unwrap
+from .distributed import SINGLE, Rank, local, unwrap
 from .errors import GankitError
 from .losses import Examples
 from .meters import Meters
-from .precision import autocast
+from . import precision as precision_mod
 from .recorder import Recorder
 from .sampling import generate
 from .stopping import Stopper
@@ -93,6 +93,7 @@ class Session:
                  rank: Rank = SINGLE):
         self.config, self.run, self.rank = config, run, rank
         self.device = resolve_device(config.device)
+        self.precision_name, self.precision_why = precision_mod.resolve(config.precision, self.device)
         if config.threads:
             torch.set_num_threads(config.threads)
         rank.local_batch(config.train.batch_size)  # refuse a global batch that does not split evenly
@@ -105,7 +106,9 @@ class Session:
         pixel_mean = self.dataset.train.mean(0) if self.dataset.kind == "image" else None
         self.raw_G = nets.build_generator(cfg, self.dataset.shape, self.dataset.kind, pixel_mean).to(self.device)
         self.raw_D = nets.build_discriminator(cfg, self.dataset.shape, self.dataset.kind).to(self.device)
-        self.G, self.D = self.raw_G, self.raw_D  # what the loop calls (wrapped when distributed)
+        self.G, self.D = self.raw_G, self.raw_D  # what the loop calls (wrapped when distributed or compiled)
+        if config.compile:  # once, next to the nets; checkpoints still save the plain nets' keys
+            self.G, self.D = torch.compile(self.G), torch.compile(self.D)
         self.opt_G = optim.build(config.optim, self.raw_G.parameters(), config.optim.lr_g)
         self.opt_D = optim.build(config.optim, self.raw_D.parameters(), config.optim.lr_d)
         if getattr(self.raw_D, "max_norm", 0):  # a weight constraint belongs to the update, not the loop
@@ -113,9 +116,9 @@ class Session:
         self.loss = losses.get(config.train.loss)
         self.batches = Batches(self.dataset.train.to(self.device), config.seed, rank=rank)
         self.z_stream = Noise(cfg.prior, cfg.z_dim, config.seed, self.device, rank=rank)
-        self.masks = nets.MaskSource(dropout_generator(config.seed), rank)
-        for net in (self.raw_G, self.raw_D):
-            nets.attach_mask_source(net, self.masks)
+        self.dropouts = nets.dropout_layers(self.raw_G, self.raw_D)
+        for i, layer in enumerate(self.dropouts):
+            layer.source = nets.MaskSource(dropout_generator(config.seed, i), rank)
         self.step, self.elapsed, self.extra = 0, 0.0, {}
         if state is not None:
             self._restore(state)
@@ -131,18 +134,17 @@ class Session:
 
     # -- pieces the loop calls --
     def precision(self):
-        return autocast(self.config.precision, self.device)
+        return precision_mod.autocast(self.precision_name, self.device)
 
     @contextlib.contextmanager
     def frozen(self, module: torch.nn.Module):
-        """Hold a net's weights fixed (no weight gradients are computed for it); yields the plain
-        net, so a distributed wrapper neither waits for nor reduces gradients that never come."""
-        raw = unwrap(module)
-        params = [p for p in raw.parameters() if p.requires_grad]
+        """Hold a net's weights fixed (no weight gradients are computed for it); yields the net
+        without its distributed wrapper, which would wait for gradients that never come."""
+        params = [p for p in unwrap(module).parameters() if p.requires_grad]
         for p in params:
             p.requires_grad_(False)
         try:
-            yield raw
+            yield local(module)
         finally:
             for p in params:
                 p.requires_grad_(True)
@@ -216,7 +218,7 @@ class Session:
 
     def state(self) -> dict:
         rng = {"torch": torch.get_rng_state(), "noise": self.z_stream.gen.get_state(),
-               "dropout": self.masks.gen.get_state()}
+               "dropout": {str(i): d.source.gen.get_state() for i, d in enumerate(self.dropouts)}}
         if self.device.type == "cuda":
             rng["cuda"] = torch.cuda.get_rng_state(self.device)
         return {
@@ -242,8 +244,9 @@ class Session:
             raise GankitError(_misfit(state, self.config, e)) from None
         torch.set_rng_state(state["rng"]["torch"])
         self.z_stream.gen.set_state(state["rng"]["noise"])
-        if "dropout" in state["rng"]:
-            self.masks.gen.set_state(state["rng"]["dropout"])
+        for i, d in enumerate(self.dropouts):
+            if str(i) in state["rng"].get("dropout", {}):
+                d.source.gen.set_state(state["rng"]["dropout"][str(i)])
         if "cuda" in state["rng"] and self.device.type == "cuda":
             torch.cuda.set_rng_state(state["rng"]["cuda"], self.device)
         self.batches.position = int(state["examples_seen"])
@@ -326,7 +329,8 @@ def train(config: Config, out: str | Path | None = None, *, resume: str | Path |
     (run / "config.toml").write_text(config.to_toml())
     _attach_hooks(s)
     s.recorder.message(f"gankit: training {config.data.name} ({len(s.dataset.train)} examples, {s.dataset.source}) "
-                       f"on {s.device}, {s.rank.world_size} process{'es' if s.rank.distributed else ''}, "
+                       f"on {s.device} in {s.precision_name} ({s.precision_why}), "
+                       f"{s.rank.world_size} process{'es' if s.rank.distributed else ''}, "
                        f"step {s.step} -> {config.train.steps}, run {run}")
     try:
         with s.stopper.on_signals():
