@@ -21,21 +21,36 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _cmd_train(a) -> int:
-    from . import config as config_mod
+    from . import config as config_mod, distributed
     from .train import train
 
-    if a.resume:
-        if a.config:
-            raise GankitError("give either --config (new run) or --resume RUN, not both")
-        result = train(None, resume=a.resume, overrides=a.set)
-    else:
-        if not a.config or not a.out:
-            raise GankitError("train needs --config FILE and --out RUN (or --resume RUN)")
-        cfg = config_mod.load(a.config, a.set)
-        result = train(cfg, a.out)
-    print(f"gankit: run {result.run} at step {result.step} ({result.stopped}); "
-          f"checkpoint {result.run / 'checkpoints' / 'latest.pt'}", file=sys.stderr)
-    return 130 if result.stopped == "interrupted" else 0
+    if a.nproc is not None or a.nnodes != 1:
+        from .launch import launch
+
+        return launch(_worker_argv(a), a.nproc or 1, a.nnodes, a.rdzv_endpoint)
+    # Under torchrun, join the process group first, so that even a bad config is reported once.
+    with distributed.process_group() as rank:
+        with rank.together():
+            if a.resume and a.config:
+                raise GankitError("give either --config (new run) or --resume RUN, not both")
+            if not a.resume and (not a.config or not a.out):
+                raise GankitError("train needs --config FILE and --out RUN (or --resume RUN)")
+            cfg = None if a.resume else config_mod.load(a.config, a.set)
+        result = train(None, resume=a.resume, overrides=a.set) if a.resume else train(cfg, a.out)
+    if result.is_main:
+        print(f"gankit: run {result.run} at step {result.step} ({result.stopped}); "
+              f"checkpoint {result.run / 'checkpoints' / 'latest.pt'}", file=sys.stderr)
+    return 130 if result.stopped == "interrupted" else 0  # SIGTERM saves and ends normally: 0
+
+
+def _worker_argv(a) -> list[str]:
+    """`gankit train ...` as each of the --nproc processes runs it (without --nproc)."""
+    argv = ["--debug"] if a.debug else []
+    argv += ["train", *(["--config", a.config] if a.config else []), *(["--resume", a.resume] if a.resume else []),
+             *(["--out", a.out] if a.out else [])]
+    for item in a.set:
+        argv += ["--set", item]
+    return argv
 
 
 def _cmd_sample(a) -> int:
@@ -124,6 +139,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_set(t, "override a config key, e.g. train.steps=2000")
     t.add_argument("--out", help="new run directory")
     t.add_argument("--resume", metavar="RUN", help="continue RUN from its latest checkpoint")
+    t.add_argument("--nproc", type=int, metavar="P", help="train on P processes of this machine (torchrun, DDP; "
+                   "see docs/distributed.md)")
+    t.add_argument("--nnodes", type=int, default=1, metavar="N", help="with --nproc: machines taking part, each "
+                   "running this same command (default 1)")
+    t.add_argument("--rdzv-endpoint", metavar="HOST:PORT", help="with --nnodes > 1: where the machines meet "
+                   "(torchrun's c10d rendezvous)")
     t.set_defaults(func=_cmd_train)
 
     s = sub.add_parser("sample", help="draw samples from a run into a .npy file")
@@ -181,12 +202,22 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    code = _main(argv)
+    from .launch import report_exit
+
+    report_exit(code)  # for `gankit train --nproc`, which started this process
+    return code
+
+
+def _main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     debug = "--debug" in argv
     try:
         args = build_parser().parse_args(argv)
         return args.func(args)
     except GankitError as e:
+        if getattr(e, "silent", False):  # another process of the same run reports it
+            return 2
         if debug:
             raise
         print(f"gankit: error: {e}", file=sys.stderr)
