@@ -43,11 +43,15 @@ def save(state: dict[str, Any], path: str | Path) -> None:
     write (disk full, folder no longer writable) removes its temporary file and raises OSError;
     `path` is untouched."""
     path = Path(path)
+    # Serialized in memory first: torch's zip writer turns a failed write into a RuntimeError
+    # about positions, while a plain write reports what happened (disk full, no permission).
+    buffer = io.BytesIO()
+    torch.save(state, buffer)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TMP_SUFFIX, dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
-            torch.save(state, f)
+            _write(f, buffer.getbuffer())
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -56,6 +60,10 @@ def save(state: dict[str, Any], path: str | Path) -> None:
             Path(tmp).unlink(missing_ok=True)
         raise
     _sync_folder(path.parent)
+
+
+def _write(f, data) -> None:
+    f.write(data)
 
 
 def _sync_folder(folder: Path) -> None:
@@ -202,15 +210,17 @@ def resolve(run: str | Path, which: str = "latest") -> Path:
     return Path(which)
 
 
-def load_latest(run: str | Path, warn=None) -> tuple[dict[str, Any], Path, bytes]:
+def load_latest(run: str | Path, warn=None) -> tuple[dict[str, Any], Path, bytes] | None:
     """(state, path, bytes) of the newest checkpoint of `run` that loads: latest.pt, or when that
     is missing or unreadable, the newest step file that loads, with a one-line warning naming
-    both (to `warn`, default stderr)."""
+    both (to `warn`, default stderr). None when the run has written no checkpoint at all."""
     run = Path(run)
     folder = run / "checkpoints"
     latest = folder / "latest.pt"
     if not run.is_dir():
         raise GankitError(f"cannot resume {run}: no such run directory (give the --out folder of an earlier `gankit train`)")
+    if not latest.exists() and not step_files(folder):
+        return None
     try:
         data = latest.read_bytes()
         return load_bytes(data, latest), latest, data
@@ -231,6 +241,4 @@ def load_latest(run: str | Path, warn=None) -> tuple[dict[str, Any], Path, bytes
         print(f"gankit: warning: {problem}; resuming from {path} (step {int(state['step'])}), the newest checkpoint "
               f"that loads", file=warn or sys.stderr, flush=True)
         return state, path, data
-    if not latest.exists() and not step_files(folder):
-        raise GankitError(f"{run} has no checkpoint to resume from (no {latest}; train it first)")
     raise GankitError(f"{problem}; no step-NNNNNNN.pt in {folder} loads either, so there is nothing to resume from")

@@ -25,9 +25,12 @@ def _cmd_train(a) -> int:
     from .train import train
 
     if a.nproc is not None or a.nnodes != 1:
-        from .launch import launch
+        from .launch import launch, torchrun_args
 
-        return launch(_worker_argv(a), a.nproc or 1, a.nnodes, a.rdzv_endpoint)
+        nproc = 1 if a.nproc is None else a.nproc
+        torchrun_args([], nproc, a.nnodes, a.rdzv_endpoint)  # refuses bad options before anything starts
+        if nproc > 1 or a.nnodes > 1:
+            return launch(_worker_argv(a), nproc, a.nnodes, a.rdzv_endpoint)
     # Under torchrun, join the process group first, so that even a bad config is reported once.
     with distributed.process_group() as rank:
         with rank.together():

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -267,6 +268,16 @@ def _check_new_run_dir(out: str | Path) -> Path:
     return run
 
 
+def _config_of_unstarted_run(path: Path) -> bytes:
+    """config.toml of a run directory that holds no checkpoint yet."""
+    if not path.is_file():
+        raise GankitError(f"{path.parent} has no checkpoint and no config.toml to resume from (train it first)")
+    try:
+        return path.read_bytes()
+    except OSError as e:
+        raise GankitError(f"cannot read {path}: {e.strerror or e}") from None
+
+
 def train(config: Config | None, out: str | Path | None = None, *, resume: str | Path | None = None,
           overrides: list[str] | tuple[str, ...] = (), quiet: bool = False) -> TrainResult:
     """Train a GAN with Algorithm 1.
@@ -297,14 +308,26 @@ def _train(config: Config | None, out, resume, overrides, quiet: bool, rank: Ran
         run, blob, where = Path(resume), None, b""
         with rank.together():
             if rank.is_main:
-                _, path, blob = checkpoint.load_latest(run)
+                found = checkpoint.load_latest(run)
+                if found is not None:
+                    _, path, blob = found
+                else:  # killed before its first checkpoint: it starts again from step 0
+                    path = run / "config.toml"
+                    blob = _config_of_unstarted_run(path)
                 where = str(path).encode()
         blob, where = rank.broadcast_bytes(blob), rank.broadcast_bytes(where).decode()
         with rank.together():
-            state = checkpoint.load_bytes(blob, where)
-            config, changes = resume_mod.resumed_config(state["config"], overrides, run)
+            if where.endswith(".pt"):
+                state = checkpoint.load_bytes(blob, where)
+                config_toml = state["config"]
+            else:
+                state, config_toml = None, blob.decode()
+            config, changes = resume_mod.resumed_config(config_toml, overrides, run)
         del blob
         from_latest = Path(where).name == "latest.pt"
+        if state is None and rank.is_main:
+            print(f"gankit: {run} stopped before its first checkpoint; starting it again from step 0",
+                  file=sys.stderr, flush=True)
     else:
         with rank.together():
             if config is None or out is None:
@@ -316,7 +339,7 @@ def _train(config: Config | None, out, resume, overrides, quiet: bool, rank: Ran
     # Everything that can fail on bad input (data, nets, checkpoint) fails before a file is written.
     s = Session(config, run, state, quiet=quiet, rank=rank)
     s.recorder.has_checkpoint = from_latest  # else the end of the run writes latest.pt even without a step
-    s.recorder.start(lambda previous: resume_mod.config_text(config, previous, changes, s.step), resumed=state is not None)
+    s.recorder.start(lambda previous: resume_mod.config_text(config, previous, changes, s.step), resumed=resume is not None)
     trained_on = int(state.get("world_size", 1)) if state is not None else rank.world_size
     del state
     _attach_hooks(s)
