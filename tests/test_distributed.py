@@ -122,19 +122,30 @@ def _env():
     return {**os.environ, "OMP_NUM_THREADS": "1"}
 
 
+def _run(cmd, timeout):
+    """Run a launcher and its processes in their own session; on a timeout (a hang) kill them all."""
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(),
+                            start_new_session=True)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, err = proc.communicate()
+        raise AssertionError(f"{cmd[2:]} hung for {timeout} s:\n{err[-4000:]}") from None
+    return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+
+
 def torchrun(*args, nproc=2, check=True, timeout=600):
     """`torchrun --standalone --nproc-per-node=P -m gankit ...` (torchrun picks a free port)."""
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={nproc}",
-           "-m", "gankit", *map(str, args)]
-    p = subprocess.run(cmd, capture_output=True, text=True, env=_env(), timeout=timeout)
+    p = _run([sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={nproc}",
+              "-m", "gankit", *map(str, args)], timeout)
     if check and p.returncode != 0:
         raise AssertionError(f"torchrun {args} exited {p.returncode}:\n{p.stderr[-4000:]}")
     return p
 
 
 def gankit(*args, check=True, timeout=600):
-    p = subprocess.run([sys.executable, "-m", "gankit", *map(str, args)], capture_output=True, text=True,
-                       env=_env(), timeout=timeout)
+    p = _run([sys.executable, "-m", "gankit", *map(str, args)], timeout)
     if check and p.returncode != 0:
         raise AssertionError(f"gankit {args} exited {p.returncode}:\n{p.stderr[-4000:]}")
     return p
@@ -203,6 +214,22 @@ def test_two_processes_match_one_with_the_paper_nets_and_their_dropout(tmp_path)
 
 
 @pytest.mark.slow
+def test_batch_norm_dropout_and_in_training_evaluation_on_two_processes(tmp_path):
+    """digits.toml: batch norm in G (synchronized over the global batch), dropout in D; FD every
+    10 steps from samples the two processes generate half each (101: an uneven split)."""
+    sets_ = ["train.steps=20", "train.batch_size=32", "train.log_every=10", "train.checkpoint_every=10",
+             "train.sample_every=0", "train.eval_every=10", "train.eval_n=101", "threads=1"]
+    run = tmp_path / "two"
+    torchrun("train", "--config", CONFIGS / "digits.toml", *sets(sets_), "--out", run)
+    one = train(config.load(CONFIGS / "digits.toml", sets_), tmp_path / "one", quiet=True)
+    assert relative_difference(one.G.state_dict(), latest(run)["G"]) <= 1e-3
+    fd_two = [r["fd"] for r in rows(run) if "fd" in r]
+    fd_one = [r["fd"] for r in rows(tmp_path / "one") if "fd" in r]
+    assert len(fd_two) == 2 and fd_two == pytest.approx(fd_one, rel=1e-4)
+    assert latest(run, "best.pt")["extra"]["best_step"] == latest(tmp_path / "one", "best.pt")["extra"]["best_step"]
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("nproc", [1, 2])
 def test_a_two_process_run_resumes_on_one_or_two_processes(ring8_two, tmp_path, nproc):
     run, _ = ring8_two
@@ -245,7 +272,8 @@ def test_sigterm_on_two_processes_saves_exits_0_and_says_how_to_resume(tmp_path)
     args = [sys.executable, "-m", "gankit", "train", "--nproc", "2", "--config", str(CONFIGS / "ring8.toml"),
             *sets(RING8 + ["train.steps=1000000", "train.log_every=10", "train.checkpoint_every=1000000"]),
             "--out", str(run)]
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=_env())
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=_env(),
+                            start_new_session=True)
     log = run / "log.jsonl"
     deadline = time.monotonic() + 300
     while not (log.exists() and log.read_text().count("\n") >= 3) and time.monotonic() < deadline:
@@ -274,7 +302,13 @@ def test_two_nodes_on_localhost_train_one_run(tmp_path):
            f"--rdzv-endpoint=127.0.0.1:{port}", "--rdzv-id=two-nodes", "-m", "gankit", "train",
            "--config", str(CONFIGS / "ring8.toml"), *sets(RING8 + ["train.steps=20", "train.log_every=10"]),
            "--out", str(tmp_path / "run")]
-    nodes = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env()) for _ in range(2)]
-    outs = [n.communicate(timeout=300) for n in nodes]
+    nodes = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(),
+                              start_new_session=True) for _ in range(2)]
+    try:
+        outs = [n.communicate(timeout=300) for n in nodes]
+    finally:
+        for n in nodes:
+            if n.poll() is None:
+                os.killpg(n.pid, signal.SIGKILL)
     assert [n.returncode for n in nodes] == [0, 0], outs
     assert latest(tmp_path / "run")["world_size"] == 2 and rows(tmp_path / "run")[-1]["step"] == 20

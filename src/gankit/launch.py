@@ -62,8 +62,9 @@ def launch(worker_argv: list[str], nproc: int, nnodes: int = 1, rdzv_endpoint: s
     from torch.distributed.elastic.multiprocessing import SignalException
     from torch.distributed.elastic.multiprocessing.errors import ChildFailedError
 
-    for name in ("torch.distributed.run", "torch.distributed.elastic", "torch.distributed.launcher"):
-        logging.getLogger(name).setLevel(logging.ERROR)  # gankit's own lines say what happens
+    for name in list(logging.Logger.manager.loggerDict):
+        if name.startswith(("torch.distributed.run", "torch.distributed.elastic", "torch.distributed.launcher")):
+            logging.getLogger(name).setLevel(logging.CRITICAL)  # gankit's own lines say what happens
     os.environ.setdefault("OMP_NUM_THREADS", "1")  # what torchrun sets (with a warning) for P > 1
     status = Path(tempfile.mkdtemp(prefix="gankit-launch-"))
     os.environ[STATUS_ENV] = str(status)
