@@ -32,6 +32,13 @@ CASES = [
     ("paper nets (1200-1200 / maxout 240x5), batch 100, bf16", "paper-fashion-mnist.toml", ["precision=bf16"]),
 ]
 FP32, BF16 = 4, 5  # rows compared as a ratio
+# Processes (torchrun, DDP over gloo): (label, config file, overrides), each measured as
+# 1 process × 1 thread, 1 process × P threads and P processes × 1 thread, so the extra processes
+# are compared with the same cores used by threads.
+PROCESS_CASES = [
+    ("paper nets (1200-1200 / maxout 240x5), batch 100", "paper-fashion-mnist.toml", []),
+    ("demo MLP, Fashion-MNIST, batch 64", "fashion-mnist.toml", []),
+]
 EVAL_METRICS = ["parzen", "fd", "kid", "prdc"]  # timed when registered
 
 
@@ -75,11 +82,68 @@ def measure(cfg_file: str, overrides: list[str], seconds: float) -> dict:
             "device": device}
 
 
+def measure_processes(cfg_file: str, overrides: list[str], nproc: int, threads: int, steps: int = 300,
+                      log_every: int = 25) -> dict:
+    """Training speed of `gankit train --nproc P` (torchrun, DDP over gloo on the CPU), from the
+    run's own log.jsonl: the median `images_per_s` of its rows after the first (warm-up,
+    process start and the first collectives). Examples are global: all processes together."""
+    import json
+    import os
+    import statistics
+
+    sets = overrides + [f"threads={threads}", f"train.steps={steps}", f"train.log_every={log_every}",
+                        "train.sample_every=0", f"train.checkpoint_every={steps}", "device=cpu"]
+    with tempfile.TemporaryDirectory() as tmp:
+        run = Path(tmp) / "run"
+        cmd = [sys.executable, "-m", "gankit", "train", "--nproc", str(nproc),
+               "--config", str(ROOT / "configs" / cfg_file), *[a for o in sets for a in ("--set", o)], "--out", str(run)]
+        p = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "OMP_NUM_THREADS": str(threads)})
+        if p.returncode != 0:
+            raise RuntimeError(f"bench: {' '.join(cmd)} exited {p.returncode}: {p.stderr[-2000:]}")
+        rows = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()]
+    speeds = [r["images_per_s"] for r in rows[1:] if r["step"] % log_every == 0] or [rows[-1]["images_per_s"]]
+    return {"images_per_s": statistics.median(speeds), "world_size": rows[-1]["world_size"], "rows": len(speeds)}
+
+
+def process_benchmarks(nprocs: list[int], cases=PROCESS_CASES) -> list[str]:
+    """BENCHMARKS.md's section on processes: images/s for each case on 1 process and on P, with
+    the same number of cores given to one process as threads, for an honest comparison."""
+    from . import data
+
+    lines = ["## Processes (torchrun, DistributedDataParallel over gloo, CPU)", "",
+             "`gankit train --nproc P` with the same global batch; images/s counts the real examples of all "
+             "processes (the median of the log rows after the first). Each process uses `threads` threads; "
+             "1 process with P threads uses the same cores as P processes with 1.", "",
+             "| case | processes × threads | images/s | vs 1 × 1 |", "|---|---|---:|---:|"]
+    for label, f, over in cases:
+        probe = config_mod.load(ROOT / "configs" / f, over)
+        if not data.probe(probe.data).available:
+            print(f"bench: {label}: skipped, {probe.data.name} is not available", file=sys.stderr)
+            continue
+        base = None
+        layouts = [(1, 1)] + [(1, p) for p in nprocs if p > 1] + [(p, 1) for p in nprocs if p > 1]
+        for nproc, threads in layouts:
+            r = measure_processes(f, over, nproc, threads)
+            base = base or r["images_per_s"]
+            lines.append(f"| {label} (`configs/{f}`) | {nproc} × {threads} | {r['images_per_s']:.0f} | "
+                         f"{r['images_per_s'] / base:.2f}× |")
+            print(f"bench: {label}: {nproc} process(es) x {threads} thread(s): {r['images_per_s']:.0f} images/s",
+                  file=sys.stderr)
+    return lines + ["", "Command: `gankit train --nproc P --config FILE --set threads=T` (see docs/distributed.md).", ""]
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m gankit.bench")
     p.add_argument("--out", default="BENCHMARKS.md")
     p.add_argument("--seconds", type=float, default=15.0, help="measuring time per case")
+    p.add_argument("--processes", default="1,2", help="process counts for the torchrun section ('' = skip it)")
+    p.add_argument("--processes-only", action="store_true",
+                   help="measure only the processes section and print it (Markdown) instead of writing --out")
     a = p.parse_args(argv)
+    nprocs = [int(x) for x in a.processes.split(",") if x.strip()]
+    if a.processes_only:
+        print("\n".join(process_benchmarks(nprocs or [1, 2])))
+        return 0
     rows = []
     for label, f, over in CASES:
         r = measure(f, over, a.seconds)
@@ -104,6 +168,8 @@ def main(argv: list[str] | None = None) -> int:
         lines.append(f"| {label} | `{cfgtxt}` | {r['device']} | {r['steps_per_s']:.1f} | {r['examples_per_s']:.0f} |")
     lines += ["", f"bf16 / fp32 speed ratio on the paper's nets: **{bf16 / fp32:.2f}×** (same run, same machine).", ""]
     lines += extra
+    if nprocs:
+        lines += process_benchmarks(nprocs)
     lines += ["## Reproduce", "", "```", "make bench", "```", ""]
     Path(a.out).write_text("\n".join(lines))
     print(f"bench: wrote {a.out}", file=sys.stderr)

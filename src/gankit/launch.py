@@ -75,10 +75,14 @@ def launch(worker_argv: list[str], nproc: int, nnodes: int = 1, rdzv_endpoint: s
         codes = sorted({f.exitcode for f in e.failures.values()})
         if codes in ([2], [130]):
             return codes[0]  # bad input (reported by a worker) or Ctrl-C
-        rank, failure = min(e.failures.items())
+        # The cause, not the processes torchrun stopped with SIGTERM because of it.
+        causes = [r for r, f in e.failures.items() if f.exitcode != -signal.SIGTERM] or list(e.failures)
+        rank = min(causes, key=lambda r: (e.failures[r].timestamp, r))
+        failure = e.failures[rank]
         how = (f"was killed by signal {signal.Signals(-failure.exitcode).name}" if failure.exitcode < 0
-               else f"exited with status {failure.exitcode}")
-        print(f"gankit: error: training process {rank} {how} (its output above says why)", file=sys.stderr)
+               else f"exited with status {failure.exitcode} (its output above says why)")
+        print(f"gankit: error: training process {rank} {how}; torchrun stopped the others. The run continues "
+              f"from its last checkpoint with: gankit train --resume RUN --nproc {nproc}", file=sys.stderr)
         return 1
     except SignalException as e:
         codes = _statuses(status)
