@@ -105,7 +105,7 @@ def measure_processes(cfg_file: str, overrides: list[str], nproc: int, threads: 
     return {"images_per_s": statistics.median(speeds), "world_size": rows[-1]["world_size"], "rows": len(speeds)}
 
 
-def process_benchmarks(nprocs: list[int], cases=PROCESS_CASES) -> list[str]:
+def process_benchmarks(nprocs: list[int], cases=PROCESS_CASES, steps: int = 300) -> list[str]:
     """BENCHMARKS.md's section on processes: images/s for each case on 1 process and on P, with
     the same number of cores given to one process as threads, for an honest comparison."""
     from . import data
@@ -123,7 +123,7 @@ def process_benchmarks(nprocs: list[int], cases=PROCESS_CASES) -> list[str]:
         base = None
         layouts = [(1, 1)] + [(1, p) for p in nprocs if p > 1] + [(p, 1) for p in nprocs if p > 1]
         for nproc, threads in layouts:
-            r = measure_processes(f, over, nproc, threads)
+            r = measure_processes(f, over, nproc, threads, steps=steps)
             base = base or r["images_per_s"]
             lines.append(f"| {label} (`configs/{f}`) | {nproc} × {threads} | {r['images_per_s']:.0f} | "
                          f"{r['images_per_s'] / base:.2f}× |")
