@@ -1,4 +1,10 @@
-"""Continuing a run: which config changes `--resume RUN --set KEY=VALUE` may make, and their record.
+"""Continuing a run: from which checkpoint, which config changes `--resume RUN --set KEY=VALUE`
+may make, and their record.
+
+The main process finds the newest checkpoint that loads (`checkpoint.load_latest`: latest.pt,
+else the newest kept step file) and sends its bytes to the others, so only its machine needs the
+run directory. A run killed before its first checkpoint starts again from step 0 with its
+config.toml.
 
 A resumed run computes exactly what the uninterrupted run would have, so `--set` on resume may
 only change *how long*, *how often* and *where*, never *what*: the nets, data, loss, batch size,
@@ -13,10 +19,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import sys
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from . import config as config_mod
+from . import checkpoint, config as config_mod
 from .config import Config
+from .distributed import SINGLE, Rank
 from .errors import GankitError
 
 # How long, how often, and where: changing them mid-run changes no update.
@@ -88,3 +98,48 @@ def config_text(config: Config, previous: str | None, changes: list[str], step: 
 
 def _is_history(line: str) -> bool:
     return ", resumed at step " in line
+
+
+@dataclass
+class Resumed:
+    run: Path
+    config: Config
+    state: dict | None  # None: no checkpoint yet, the run starts again from step 0
+    changes: list[str]  # accepted --set changes, as `key = new (was old)`
+    from_latest: bool  # the checkpoint is latest.pt (not a fallback step file)
+
+
+def load(run: str | Path, overrides: list[str] | tuple[str, ...] = (), rank: Rank = SINGLE) -> Resumed:
+    """What `gankit train --resume RUN` continues from, the same on every process."""
+    run, blob, where = Path(run), None, b""
+    with rank.together():
+        if rank.is_main:
+            found = checkpoint.load_latest(run)
+            if found is not None:
+                _, path, blob = found
+            else:
+                path = run / "config.toml"
+                blob = _config_of_unstarted_run(path)
+            where = str(path).encode()
+    blob, where = rank.broadcast_bytes(blob), rank.broadcast_bytes(where).decode()
+    with rank.together():
+        if where.endswith(".pt"):
+            state = checkpoint.load_bytes(blob, where)
+            config_toml = state["config"]
+        else:
+            state, config_toml = None, blob.decode()
+        config, changes = resumed_config(config_toml, overrides, run)
+    if state is None and rank.is_main:
+        print(f"gankit: {run} stopped before its first checkpoint; starting it again from step 0",
+              file=sys.stderr, flush=True)
+    return Resumed(run, config, state, changes, Path(where).name == "latest.pt")
+
+
+def _config_of_unstarted_run(path: Path) -> bytes:
+    """config.toml of a run directory that holds no checkpoint yet."""
+    if not path.is_file():
+        raise GankitError(f"{path.parent} has no checkpoint and no config.toml to resume from (train it first)")
+    try:
+        return path.read_bytes()
+    except OSError as e:
+        raise GankitError(f"cannot read {path}: {e.strerror or e}") from None

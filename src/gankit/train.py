@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -268,16 +267,6 @@ def _check_new_run_dir(out: str | Path) -> Path:
     return run
 
 
-def _config_of_unstarted_run(path: Path) -> bytes:
-    """config.toml of a run directory that holds no checkpoint yet."""
-    if not path.is_file():
-        raise GankitError(f"{path.parent} has no checkpoint and no config.toml to resume from (train it first)")
-    try:
-        return path.read_bytes()
-    except OSError as e:
-        raise GankitError(f"cannot read {path}: {e.strerror or e}") from None
-
-
 def train(config: Config | None, out: str | Path | None = None, *, resume: str | Path | None = None,
           overrides: list[str] | tuple[str, ...] = (), quiet: bool = False) -> TrainResult:
     """Train a GAN with Algorithm 1.
@@ -303,31 +292,8 @@ def _train(config: Config | None, out, resume, overrides, quiet: bool, rank: Ran
     changes: list[str] = []
     from_latest = False
     if resume is not None:
-        # The main process finds the newest checkpoint that loads and sends its bytes to the
-        # others, so only its node needs the run directory.
-        run, blob, where = Path(resume), None, b""
-        with rank.together():
-            if rank.is_main:
-                found = checkpoint.load_latest(run)
-                if found is not None:
-                    _, path, blob = found
-                else:  # killed before its first checkpoint: it starts again from step 0
-                    path = run / "config.toml"
-                    blob = _config_of_unstarted_run(path)
-                where = str(path).encode()
-        blob, where = rank.broadcast_bytes(blob), rank.broadcast_bytes(where).decode()
-        with rank.together():
-            if where.endswith(".pt"):
-                state = checkpoint.load_bytes(blob, where)
-                config_toml = state["config"]
-            else:
-                state, config_toml = None, blob.decode()
-            config, changes = resume_mod.resumed_config(config_toml, overrides, run)
-        del blob
-        from_latest = Path(where).name == "latest.pt"
-        if state is None and rank.is_main:
-            print(f"gankit: {run} stopped before its first checkpoint; starting it again from step 0",
-                  file=sys.stderr, flush=True)
+        r = resume_mod.load(resume, overrides, rank)
+        run, config, state, changes, from_latest = r.run, r.config, r.state, r.changes, r.from_latest
     else:
         with rank.together():
             if config is None or out is None:
