@@ -33,13 +33,22 @@ def _cmd_train(a) -> int:
             return launch(_worker_argv(a), nproc, a.nnodes, a.rdzv_endpoint)
     # Under torchrun, join the process group first, so that even a bad config is reported once.
     with distributed.process_group() as rank:
-        with rank.together():
-            if a.resume and a.config:
-                raise GankitError("give either --config (new run) or --resume RUN, not both")
-            if not a.resume and (not a.config or not a.out):
-                raise GankitError("train needs --config FILE and --out RUN (or --resume RUN)")
-            cfg = None if a.resume else config_mod.load(a.config, a.set)
-        result = train(None, resume=a.resume, overrides=a.set) if a.resume else train(cfg, a.out)
+        try:
+            with rank.together():
+                if a.resume and a.config:
+                    raise GankitError("give either --config (new run) or --resume RUN, not both")
+                if not a.resume and (not a.config or not a.out):
+                    raise GankitError("train needs --config FILE and --out RUN (or --resume RUN)")
+                cfg = None if a.resume else config_mod.load(a.config, a.set)
+            result = train(None, resume=a.resume, overrides=a.set) if a.resume else train(cfg, a.out)
+        except GankitError as e:
+            if a.debug or not (rank.distributed and getattr(e, "agreed", False)):
+                raise
+            # Every process stopped at the same point. The one whose error it is reports it before
+            # any leaves: torchrun stops the others as soon as one process exits.
+            _report(e)
+            rank.barrier()
+            return 2
     if result.is_main:
         print(f"gankit: run {result.run} at step {result.step} ({result.stopped}); "
               f"checkpoint {result.run / 'checkpoints' / 'latest.pt'}", file=sys.stderr)
@@ -212,6 +221,12 @@ def main(argv: list[str] | None = None) -> int:
     return code
 
 
+def _report(e: GankitError) -> None:
+    """One line on stderr; nothing for an error another process of the same run reports."""
+    if not getattr(e, "silent", False):
+        print(f"gankit: error: {e}", file=sys.stderr, flush=True)
+
+
 def _main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     debug = "--debug" in argv
@@ -219,11 +234,9 @@ def _main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         return args.func(args)
     except GankitError as e:
-        if getattr(e, "silent", False):  # another process of the same run reports it
-            return 2
-        if debug:
+        if debug and not getattr(e, "silent", False):
             raise
-        print(f"gankit: error: {e}", file=sys.stderr)
+        _report(e)
         return 2
     except KeyboardInterrupt:
         print("gankit: interrupted", file=sys.stderr)

@@ -35,9 +35,13 @@ TIMEOUT = datetime.timedelta(minutes=30)
 
 class AgreedError(GankitError):
     """Raised on every process when one of them failed inside `Rank.together`. The process whose
-    error it is reports it; the others stay silent (`silent`), so the user reads it once."""
+    error it is reports it; the others stay silent (`silent`), so the user reads it once.
+
+    Errors every process raises at the same point carry `agreed = True` (this class, and the
+    reporting process's own error), so the command line can let all processes leave together."""
 
     silent = True
+    agreed = True
 
 
 @dataclass(frozen=True)
@@ -74,7 +78,11 @@ class Rank:
     def error(self, message: str) -> GankitError:
         """The error to raise for a failure every process meets at the same point (e.g. a loss
         averaged over processes became NaN): the main process reports it, the others exit quietly."""
-        return GankitError(message) if self.is_main else AgreedError(message)
+        if not self.is_main:
+            return AgreedError(message)
+        error = GankitError(message)
+        error.agreed = True
+        return error
 
     # -- collectives: every process calls each of them, in the same order --
     def average(self, t: torch.Tensor) -> torch.Tensor:
@@ -96,6 +104,13 @@ class Rank:
         t = t.clone()
         dist.all_reduce(t, op=dist.ReduceOp.MAX)
         return t
+
+    def barrier(self) -> None:
+        """Wait until every process got here."""
+        if self.world_size > 1:
+            import torch.distributed as dist
+
+            dist.barrier()
 
     def take(self, rows: torch.Tensor) -> torch.Tensor:
         """This rank's slice of a tensor drawn for the global batch (rows first)."""
@@ -166,6 +181,8 @@ class Rank:
             text = str(failure) if isinstance(failure, GankitError) else f"{type(failure).__name__}: {failure}"
         message = self.broadcast_bytes(text.encode() if text else None, src).decode()
         if self.rank == src:
+            if isinstance(failure, GankitError):
+                failure.agreed = True
             raise failure
         if not isinstance(failure, GankitError) and failure is not None:
             raise failure  # this process's own unexpected error keeps its traceback

@@ -72,7 +72,8 @@ def launch(worker_argv: list[str], nproc: int, nnodes: int = 1, rdzv_endpoint: s
         torchrun.run(torchrun.parse_args(args))
         return 0
     except ChildFailedError as e:
-        codes = sorted({f.exitcode for f in e.failures.values()})
+        # Processes torchrun itself stopped (SIGTERM) because another one exited are not causes.
+        codes = sorted({f.exitcode for f in e.failures.values() if f.exitcode != -signal.SIGTERM})
         if codes in ([2], [130]):
             return codes[0]  # bad input (reported by a worker) or Ctrl-C
         # The cause, not the processes torchrun stopped with SIGTERM because of it.
