@@ -48,6 +48,13 @@ CONFIG_CASES = [
     ("conv GAN, Fashion-MNIST, batch 64", "fashion-mnist-conv.toml", []),
     ("fast config, Fashion-MNIST", "fast-fashion-mnist.toml", []),
 ]
+# Processes (torchrun, DDP over gloo): (label, config file, overrides), each measured as
+# 1 process × 1 thread, 1 process × P threads and P processes × 1 thread, so the extra processes
+# are compared with the same cores used by threads.
+PROCESS_CASES = [
+    ("paper nets (1200-1200 / maxout 240x5), batch 100", "paper-fashion-mnist.toml", []),
+    ("demo MLP, Fashion-MNIST, batch 64", "fashion-mnist.toml", []),
+]
 BATCHES = [25, 50, 100, 200, 400]
 QUALITY_MARKS = [150, 300, 600]
 FAST_CONFIG = "fast-fashion-mnist.toml"
@@ -157,6 +164,56 @@ def device_name(device: torch.device) -> str:
     if device.type == "cuda":
         return torch.cuda.get_device_name(device)
     return f"{cpu_name()}, {torch.get_num_threads()} threads"
+
+
+def measure_processes(cfg_file: str, overrides: list[str], nproc: int, threads: int, steps: int = 300,
+                      log_every: int = 25) -> dict:
+    """Training speed of `gankit train --nproc P` (torchrun, DDP over gloo on the CPU), from the
+    run's own log.jsonl: the median `images_per_s` of its rows after the first (warm-up,
+    process start and the first collectives). Examples are global: all processes together."""
+    import json
+    import os
+    import statistics
+
+    sets = overrides + [f"threads={threads}", f"train.steps={steps}", f"train.log_every={log_every}",
+                        "train.sample_every=0", f"train.checkpoint_every={steps}", "device=cpu"]
+    with tempfile.TemporaryDirectory() as tmp:
+        run = Path(tmp) / "run"
+        cmd = [sys.executable, "-m", "gankit", "train", "--nproc", str(nproc),
+               "--config", str(ROOT / "configs" / cfg_file), *[a for o in sets for a in ("--set", o)], "--out", str(run)]
+        p = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "OMP_NUM_THREADS": str(threads)})
+        if p.returncode != 0:
+            raise RuntimeError(f"bench: {' '.join(cmd)} exited {p.returncode}: {p.stderr[-2000:]}")
+        rows = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()]
+    speeds = [r["images_per_s"] for r in rows[1:] if r["step"] % log_every == 0] or [rows[-1]["images_per_s"]]
+    return {"images_per_s": statistics.median(speeds), "world_size": rows[-1]["world_size"], "rows": len(speeds)}
+
+
+def process_benchmarks(nprocs: list[int], cases=PROCESS_CASES, steps: int = 300) -> list[str]:
+    """BENCHMARKS.md's section on processes: images/s for each case on 1 process and on P, with
+    the same number of cores given to one process as threads, for an honest comparison."""
+    from . import data
+
+    lines = ["## Processes (torchrun, DistributedDataParallel over gloo, CPU)", "",
+             "`gankit train --nproc P` with the same global batch; images/s counts the real examples of all "
+             "processes (the median of the log rows after the first). Each process uses `threads` threads; "
+             "1 process with P threads uses the same cores as P processes with 1.", "",
+             "| case | processes × threads | images/s | vs 1 × 1 |", "|---|---|---:|---:|"]
+    for label, f, over in cases:
+        probe = config_mod.load(ROOT / "configs" / f, over)
+        if not data.probe(probe.data).available:
+            print(f"bench: {label}: skipped, {probe.data.name} is not available", file=sys.stderr)
+            continue
+        base = None
+        layouts = [(1, 1)] + [(1, p) for p in nprocs if p > 1] + [(p, 1) for p in nprocs if p > 1]
+        for nproc, threads in layouts:
+            r = measure_processes(f, over, nproc, threads, steps=steps)
+            base = base or r["images_per_s"]
+            lines.append(f"| {label} (`configs/{f}`) | {nproc} × {threads} | {r['images_per_s']:.0f} | "
+                         f"{r['images_per_s'] / base:.2f}× |")
+            print(f"bench: {label}: {nproc} process(es) x {threads} thread(s): {r['images_per_s']:.0f} images/s",
+                  file=sys.stderr)
+    return lines + ["", "Command: `gankit train --nproc P --config FILE --set threads=T` (see docs/distributed.md).", ""]
 
 
 # --- sections ---------------------------------------------------------------------------------------
@@ -422,8 +479,9 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m gankit.bench")
     p.add_argument("--out", default=str(ROOT / "BENCHMARKS.md"))
     p.add_argument("--seconds", type=float, default=10.0, help="measuring time per figure")
-    p.add_argument("--sections", default="machine,paper,ablation,batch,nets,configs,quality,evaluation",
+    p.add_argument("--sections", default="machine,paper,ablation,batch,nets,configs,distributed,quality,evaluation",
                    help="which sections to measure (the others in --out are kept)")
+    p.add_argument("--processes", default="1,2", help="process counts for the distributed section")
     p.add_argument("--quick", action="store_true", help="2 s per figure, no batch sweep, quality marks 20,40 s")
     p.add_argument("--child", help=argparse.SUPPRESS)
     a = p.parse_args(argv)
@@ -457,6 +515,9 @@ def main(argv: list[str] | None = None) -> int:
             sections[name] = header(command) + section_nets(seconds)
         elif name == "configs":
             sections[name] = header(command) + section_configs(seconds)
+        elif name == "distributed":
+            nprocs = [int(x) for x in a.processes.split(",") if x.strip()] or [1, 2]
+            sections[name] = header(command) + process_benchmarks(nprocs, steps=60 if a.quick else 300)
         elif name == "quality":
             sections[name] = header(command) + section_quality([20, 40] if a.quick else QUALITY_MARKS)
         elif name == "evaluation":

@@ -31,21 +31,48 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _cmd_train(a) -> int:
-    from . import config as config_mod
+    from . import config as config_mod, distributed
     from .train import train
 
-    if a.resume:
-        if a.config:
-            raise GankitError("give either --config (new run) or --resume RUN, not both")
-        result = train(None, resume=a.resume, overrides=a.set)
-    else:
-        if not a.config or not a.out:
-            raise GankitError("train needs --config FILE and --out RUN (or --resume RUN)")
-        cfg = config_mod.load(a.config, a.set)
-        result = train(cfg, a.out)
-    say(f"gankit: run {result.run} at step {result.step} ({result.stopped}); "
-        f"checkpoint {result.run / 'checkpoints' / 'latest.pt'}")
-    return 130 if result.stopped == "interrupted" else 0
+    if a.nproc is not None or a.nnodes != 1:
+        from .launch import launch, torchrun_args
+
+        nproc = 1 if a.nproc is None else a.nproc
+        torchrun_args([], nproc, a.nnodes, a.rdzv_endpoint)  # refuses bad options before anything starts
+        if nproc > 1 or a.nnodes > 1:
+            return launch(_worker_argv(a), nproc, a.nnodes, a.rdzv_endpoint)
+    # Under torchrun, join the process group first, so that even a bad config is reported once.
+    with distributed.process_group() as rank:
+        try:
+            with rank.together():
+                if a.resume and a.config:
+                    raise GankitError("give either --config (new run) or --resume RUN, not both")
+                if not a.resume and (not a.config or not a.out):
+                    raise GankitError("train needs --config FILE and --out RUN (or --resume RUN)")
+                cfg = None if a.resume else config_mod.load(a.config, a.set)
+            result = train(None, resume=a.resume, overrides=a.set) if a.resume else train(cfg, a.out)
+        except GankitError as e:
+            if a.debug or not (rank.distributed and getattr(e, "agreed", False)):
+                raise
+            # Every process stopped at the same point. The one whose error it is reports it before
+            # any leaves: torchrun stops the others as soon as one process exits.
+            _report(e)
+            rank.barrier()
+            return 2
+    if result.is_main:
+        say(f"gankit: run {result.run} at step {result.step} ({result.stopped}); "
+            f"checkpoint {result.run / 'checkpoints' / 'latest.pt'}")
+    return 130 if result.stopped == "interrupted" else 0  # SIGTERM saves and ends normally: 0
+
+
+def _worker_argv(a) -> list[str]:
+    """`gankit train ...` as each of the --nproc processes runs it (without --nproc)."""
+    argv = ["--debug"] if a.debug else []
+    argv += ["train", *(["--config", a.config] if a.config else []), *(["--resume", a.resume] if a.resume else []),
+             *(["--out", a.out] if a.out else [])]
+    for item in a.set:
+        argv += ["--set", item]
+    return argv
 
 
 def _ema(a) -> bool | None:
@@ -175,6 +202,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_set(t, "override a config key, e.g. train.steps=2000")
     t.add_argument("--out", help="new run directory")
     t.add_argument("--resume", metavar="RUN", help="continue RUN from its latest checkpoint")
+    t.add_argument("--nproc", type=int, metavar="P", help="train on P processes of this machine (torchrun, DDP; "
+                   "see docs/distributed.md)")
+    t.add_argument("--nnodes", type=int, default=1, metavar="N", help="with --nproc: machines taking part, each "
+                   "running this same command (default 1)")
+    t.add_argument("--rdzv-endpoint", metavar="HOST:PORT", help="with --nnodes > 1: where the machines meet "
+                   "(torchrun's c10d rendezvous)")
     t.set_defaults(func=_cmd_train)
 
     s = sub.add_parser("sample", help="draw samples from a run into a .npy, .png or .csv file")
@@ -249,15 +282,29 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    code = _main(argv)
+    from .launch import report_exit
+
+    report_exit(code)  # for `gankit train --nproc`, which started this process
+    return code
+
+
+def _report(e: GankitError) -> None:
+    """One line on stderr; nothing for an error another process of the same run reports."""
+    if not getattr(e, "silent", False):
+        say(f"gankit: error: {e}")
+
+
+def _main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     debug = "--debug" in argv
     try:
         args = build_parser().parse_args(argv)
         return args.func(args)
     except GankitError as e:
-        if debug:
+        if debug and not getattr(e, "silent", False):
             raise
-        say(f"gankit: error: {e}")
+        _report(e)
         return 2
     except KeyboardInterrupt:
         say("gankit: interrupted")

@@ -78,6 +78,7 @@ class TrainConfig:
     time_limit: float = 0.0  # seconds; 0 = none. The run stops cleanly and saves when reached.
     checkpoint_every: int = 1000  # steps between RUN/checkpoints/latest.pt writes
     keep_every: int = 0  # also keep RUN/checkpoints/step-NNNNNNN.pt every N steps (0 = never)
+    keep_checkpoints: int = 2  # step-NNNNNNN.pt of the newest N checkpoints, to fall back on (0 = latest.pt only)
     log_every: int = 50
     sample_every: int = 500  # steps between RUN/samples/*.png (0 = only at the end)
     eval_every: int = 0  # steps between in-training evaluations (0 = never)
@@ -93,6 +94,7 @@ class TrainConfig:
         _check(self.time_limit >= 0, "train.time_limit", "must be >= 0 seconds (0 = none)")
         _check(self.checkpoint_every >= 1, "train.checkpoint_every", "must be >= 1")
         _check(self.keep_every >= 0, "train.keep_every", "must be >= 0")
+        _check(self.keep_checkpoints >= 0, "train.keep_checkpoints", "must be >= 0 (0 = keep only latest.pt)")
         _check(self.log_every >= 1, "train.log_every", "must be >= 1")
         _check(self.sample_every >= 0, "train.sample_every", "must be >= 0")
         _check(self.eval_every >= 0, "train.eval_every", "must be >= 0")

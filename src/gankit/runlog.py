@@ -8,6 +8,7 @@ If the console goes away (a closed pipe), the run goes on silently: RUN/ still g
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -40,8 +41,7 @@ class RunLog:
 
     def row(self, row: dict[str, Any]) -> None:
         """Append one row to log.jsonl and TensorBoard, and show it."""
-        with self.path.open("a") as f:
-            f.write(json.dumps(row) + "\n")
+        append_line(self.path, json.dumps(row))
         step = row["step"]
         for key, value in row.items():
             if key not in ("step", "time") and isinstance(value, (int, float)):
@@ -101,3 +101,23 @@ class RunLog:
         if self._tb is not None:
             self._tb.flush()
             self._tb.close()
+
+
+def append_line(path: Path, line: str) -> None:
+    """Append one line whole or not at all: a write that fails part-way (disk full) is cut off
+    again, so log.jsonl never ends in half a row."""
+    data = memoryview((line + "\n").encode())
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        start = os.lseek(fd, 0, os.SEEK_END)
+        try:
+            while data:
+                data = data[os.write(fd, data):]
+        except OSError:
+            try:
+                os.ftruncate(fd, start)
+            except OSError:
+                pass
+            raise
+    finally:
+        os.close(fd)

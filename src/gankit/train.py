@@ -10,23 +10,22 @@ from __future__ import annotations
 
 import contextlib
 import math
-import shlex
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 
-from . import checkpoint, data, losses, nets, optim
+from . import checkpoint, data, distributed, losses, nets, optim
+from . import precision as precision_mod
+from . import resume as resume_mod
 from .config import Config
-from .console import command
 from .device import resolve_device
 from .distributed import SINGLE, Rank, local, unwrap
 from .errors import GankitError
 from .losses import Examples
 from .meters import Meters
-from . import precision as precision_mod
-from .recorder import Recorder
+from .recorder import Recorder, resume_command
 from .sampling import generate
 from .stopping import Stopper
 from .streams import Batches, Noise, dropout_generator
@@ -73,9 +72,10 @@ def fit(s: "Session") -> str:
 class TrainResult:
     run: Path
     step: int
-    stopped: str  # done | time_limit | interrupted
+    stopped: str  # done | time_limit | terminated (SIGTERM) | interrupted (Ctrl-C)
     G: torch.nn.Module
     D: torch.nn.Module
+    is_main: bool = True  # the process that reports (rank 0)
 
 
 class Session:
@@ -92,7 +92,17 @@ class Session:
     def __init__(self, config: Config, run: Path, state: dict | None = None, quiet: bool = False,
                  rank: Rank = SINGLE):
         self.config, self.run, self.rank = config, run, rank
-        self.device = resolve_device(config.device)
+        # A failure while building (data, nets, checkpoint) stops every process here, together,
+        # before the first collective; then the nets are wrapped for distributed training.
+        with rank.together():
+            self._build(config, run, state, quiet, rank)
+        self.G = distributed.wrap(self.raw_G, rank, self.device)  # what the loop calls
+        self.D = distributed.wrap(self.raw_D, rank, self.device)
+        if config.compile:  # once, next to the nets; checkpoints still save the plain nets' keys
+            self.G, self.D = torch.compile(self.G), torch.compile(self.D)
+
+    def _build(self, config: Config, run: Path, state: dict | None, quiet: bool, rank: Rank) -> None:
+        self.device = rank.device(resolve_device(config.device))
         self.precision_name, self.precision_why = precision_mod.resolve(config.precision, self.device)
         if config.threads:
             torch.set_num_threads(config.threads)
@@ -106,9 +116,6 @@ class Session:
         pixel_mean = self.dataset.train.mean(0) if self.dataset.kind == "image" else None
         self.raw_G = nets.build_generator(cfg, self.dataset.shape, self.dataset.kind, pixel_mean).to(self.device)
         self.raw_D = nets.build_discriminator(cfg, self.dataset.shape, self.dataset.kind).to(self.device)
-        self.G, self.D = self.raw_G, self.raw_D  # what the loop calls (wrapped when distributed or compiled)
-        if config.compile:  # once, next to the nets; checkpoints still save the plain nets' keys
-            self.G, self.D = torch.compile(self.G), torch.compile(self.D)
         self.opt_G = optim.build(config.optim, self.raw_G.parameters(), config.optim.lr_g)
         self.opt_D = optim.build(config.optim, self.raw_D.parameters(), config.optim.lr_d)
         if getattr(self.raw_D, "max_norm", 0):  # a weight constraint belongs to the update, not the loop
@@ -127,7 +134,7 @@ class Session:
         self.meters = Meters(self.device)
         self.stopper = Stopper(config.train.time_limit, rank.maximum if rank.distributed else None)
         self.recorder = Recorder(run, config.train.steps, self.step, config.train.keep_every, quiet=quiet,
-                                 enabled=rank.is_main)
+                                 keep_last=config.train.keep_checkpoints, rank=rank)
         self.hooks: list = []  # callables(session, step) -> dict | None, run after every step
         self._t_log, self._examples_log = time.monotonic(), self.batches.position
         self.lr_d = self.lr_g = 0.0
@@ -188,8 +195,8 @@ class Session:
         if not all(math.isfinite(means.get(k, 0.0)) for k in ("loss_d", "loss_g")):
             kept = (f"the last good checkpoint (step {self.recorder.last_saved}) is kept in {self.run / 'checkpoints'}"
                     if self.recorder.has_checkpoint else "no checkpoint had been written yet")
-            raise GankitError(f"training diverged: a loss became NaN or inf before step {self.step}; {kept} "
-                              f"({self.loss.hint})")
+            raise self.rank.error(f"training diverged: a loss became NaN or inf before step {self.step}; {kept} "
+                                  f"({self.loss.hint})")
         return means
 
     def _log_row(self, step: int, extras: dict) -> None:
@@ -212,9 +219,8 @@ class Session:
             self._log_row(self.step, {})
 
     def write_samples(self) -> Path | None:
-        if not self.rank.is_main:
-            return None
-        return self.recorder.samples(generate(self.raw_G, self.fixed_z, self.info), self.dataset, self.step)
+        x = generate(self.raw_G, self.fixed_z, self.info) if self.rank.is_main else None
+        return self.recorder.samples(x, self.dataset, self.step)
 
     def state(self) -> dict:
         rng = {"torch": torch.get_rng_state(), "noise": self.z_stream.gen.get_state(),
@@ -279,44 +285,43 @@ def _check_new_run_dir(out: str | Path) -> Path:
     return run
 
 
-def _make_run_dir(run: Path) -> None:
-    try:
-        (run / "checkpoints").mkdir(parents=True, exist_ok=True)
-        (run / "samples").mkdir(exist_ok=True)
-        probe = run / ".write-test"
-        probe.write_text("")
-        probe.unlink()
-        (run / "log.jsonl").touch()  # a run that stops before its first row is still a run
-    except OSError as e:
-        raise GankitError(f"cannot write the run directory {run}: {e.strerror or e} (choose a writable --out)") from None
-
-
-def train(config: Config, out: str | Path | None = None, *, resume: str | Path | None = None,
+def train(config: Config | None, out: str | Path | None = None, *, resume: str | Path | None = None,
           overrides: list[str] | tuple[str, ...] = (), quiet: bool = False) -> TrainResult:
     """Train a GAN with Algorithm 1.
 
     New run: `train(config, out)` writes RUN/config.toml, log.jsonl, checkpoints, samples.
-    Resume: `train(None, resume=RUN)` continues RUN exactly where its latest checkpoint stopped;
-    `overrides` (KEY=VALUE) may change e.g. train.steps or train.time_limit.
-    """
-    from . import config as config_mod
+    Resume: `train(None, resume=RUN)` continues RUN exactly where its latest checkpoint stopped
+    (the newest step checkpoint that loads, if latest.pt does not); `overrides` (KEY=VALUE) may
+    change how long, how often and where (train.steps, train.time_limit, ...: `resume.RESUMABLE`),
+    never what is computed.
 
+    Under torchrun (WORLD_SIZE > 1) every process calls this; they join one process group, and
+    train one run together (see docs/distributed.md).
+    """
+    with distributed.process_group() as rank:
+        try:
+            return _train(config, out, resume, overrides, quiet, rank)
+        except torch.distributed.DistError as e:
+            raise GankitError(f"lost contact with another process of this run ({str(e).strip().splitlines()[0][:160]}); "
+                              f"its own output says why") from None
+
+
+def _train(config: Config | None, out, resume, overrides, quiet: bool, rank: Rank) -> TrainResult:
+    changes: list[str] = []
+    from_latest = False
     if resume is not None:
-        run = Path(resume)
-        if not run.is_dir():
-            raise GankitError(f"cannot resume {run}: no such run directory (give the --out folder of an earlier `gankit train`)")
-        state = checkpoint.load(checkpoint.resolve(run, "latest"))
-        raw = config_mod.parse_toml(state["config"], f"the config in {run}/checkpoints/latest.pt")
-        for item in overrides:
-            config_mod.apply_override(raw, item)
-        config = config_mod.from_dict(raw)
+        r = resume_mod.load(resume, overrides, rank)
+        run, config, state, changes, from_latest = r.run, r.config, r.state, r.changes, r.from_latest
     else:
-        if config is None or out is None:
-            raise GankitError("train needs a config and an output folder (or resume=RUN)")
-        config = _with_absolute_paths(config.validate())
-        run, state = _check_new_run_dir(out), None
+        with rank.together():
+            if config is None or out is None:
+                raise GankitError("train needs a config and an output folder (or resume=RUN)")
+            config = _with_absolute_paths(config.validate())
+            run, state = Path(out), None
+            if rank.is_main:
+                _check_new_run_dir(run)
     # Everything that can fail on bad input (data, nets, checkpoint) fails before a file is written.
-    s = Session(config, run, state, quiet=quiet)
+    s = Session(config, run, state, quiet=quiet, rank=rank)
     if state is not None and s.step >= config.train.steps:
         s.recorder.close()
         if s.step > config.train.steps:
@@ -324,27 +329,37 @@ def train(config: Config, out: str | Path | None = None, *, resume: str | Path |
                               f"back (give --set train.steps=N with N > {s.step} to train on)")
         s.recorder.message(f"gankit: {run} is already at step {s.step} = train.steps; nothing to train "
                            f"(continue with --set train.steps=N, N > {s.step})")
-        return TrainResult(run, s.step, "done", s.raw_G, s.raw_D)
-    _make_run_dir(run)
-    (run / "config.toml").write_text(config.to_toml())
+        return TrainResult(run, s.step, "done", s.raw_G, s.raw_D, is_main=rank.is_main)
+    s.recorder.has_checkpoint = from_latest  # else the end of the run writes latest.pt even without a step
+    s.recorder.start(lambda previous: resume_mod.config_text(config, previous, changes, s.step), resumed=resume is not None)
+    trained_on = int(state.get("world_size", 1)) if state is not None else rank.world_size
+    del state
     _attach_hooks(s)
+    n = rank.world_size
     s.recorder.message(f"gankit: training {config.data.name} ({len(s.dataset.train)} examples, {s.dataset.source}) "
-                       f"on {s.device} in {s.precision_name} ({s.precision_why}), "
-                       f"{s.rank.world_size} process{'es' if s.rank.distributed else ''}, "
+                       f"on {s.device} in {s.precision_name} ({s.precision_why}), {n} process{'es' if n > 1 else ''}, "
                        f"step {s.step} -> {config.train.steps}, run {run}")
+    if resume is not None:
+        if trained_on != n:
+            s.recorder.message(f"gankit: the checkpoint was trained on {trained_on} process{'es' if trained_on > 1 else ''}; "
+                               f"continuing on {n} with the same global batch ({config.train.batch_size})")
+        for change in changes:
+            s.recorder.message(f"gankit: resuming with {change} (recorded in {run / 'config.toml'})")
     try:
+        # Signals are caught until the end: the final checkpoint is written whole even when a
+        # scheduler (or a launcher passing its signal on) repeats SIGTERM meanwhile.
         with s.stopper.on_signals():
             stopped = fit(s)
-        s.flush_row()
-        if s.step > s.recorder.last_saved or not s.recorder.has_checkpoint:
-            s.save_checkpoint()
-        s.write_samples()
+            s.flush_row()
+            if s.step > s.recorder.last_saved or not s.recorder.has_checkpoint:
+                s.save_checkpoint()
+            s.write_samples()
     finally:
         s.recorder.close()
     if stopped != "done":
         s.recorder.message(f"gankit: stopped at step {s.step} ({stopped.replace('_', ' ')}); "
-                           f"continue with: {command()} train --resume {shlex.quote(str(run))}")
-    return TrainResult(run, s.step, stopped, s.raw_G, s.raw_D)
+                           f"continue with: {resume_command(run, rank)}")
+    return TrainResult(run, s.step, stopped, s.raw_G, s.raw_D, is_main=rank.is_main)
 
 
 def _with_absolute_paths(config: Config) -> Config:

@@ -25,7 +25,9 @@ def fd_metric(fx: FeatureExtractor) -> FrechetInceptionDistance:
     Its sums and covariances are float64 already, and the module hands it float64 features, so
     the result stays float64 (`set_dtype` is avoided: it would also cast the feature net).
     """
-    return FrechetInceptionDistance(feature=fx, normalize=True, reset_real_features=False)
+    # sync_on_compute=False: the samples are already all here; under torchrun torchmetrics would
+    # otherwise all-gather its states with processes that are not computing this metric.
+    return FrechetInceptionDistance(feature=fx, normalize=True, reset_real_features=False, sync_on_compute=False)
 
 
 def frechet_distance(real_features: Any, fake_features: Any) -> float:

@@ -27,7 +27,8 @@ def kid_metric(fx: FeatureExtractor, subset_size: int, subsets: int = SUBSETS) -
         # Its warning that it keeps every feature in memory: known, and bounded by n here.
         warnings.filterwarnings("ignore", message=".*will save all extracted features.*")
         return KernelInceptionDistance(feature=fx, subsets=subsets, subset_size=subset_size,
-                                       reset_real_features=False, normalize=True)
+                                       reset_real_features=False, normalize=True,
+                                       sync_on_compute=False)  # one process measures (see fd.fd_metric)
 
 
 def kernel_distance(real_features: Any, fake_features: Any, subsets: int = SUBSETS,

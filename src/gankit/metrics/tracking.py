@@ -50,13 +50,26 @@ def _fixed_noise(cfg: Config) -> torch.Tensor:
 
 
 def evaluate_session(s: Any, step: int, z: torch.Tensor) -> dict:
-    """Measure G now and keep best.pt when FD improved. Returns what to add to this step's log row."""
+    """Measure G now and keep best.pt when FD improved. Returns what to add to this step's log row.
+
+    With several processes each generates its share of the samples; the main process measures
+    all of them and sends the result to the others, so every process returns the same row and
+    makes the same decision about best.pt (whose write is the main process's)."""
+    import json
+
     t0 = time.monotonic()
     from ..sampling import generate
 
-    x = generate(s.raw_G, z.to(s.device), s.info, batch=EVAL_BATCH)
-    with torch.random.fork_rng(devices=[s.device] if s.device.type == "cuda" else []):
-        result = training_eval(x, s.dataset, s.config, seed=s.config.seed)
+    mine = z[s.rank.share(len(z))]
+    x = torch.cat([generate(s.raw_G, mine[i:i + EVAL_BATCH].to(s.device), s.info)
+                   for i in range(0, max(len(mine), 1), EVAL_BATCH)])  # an empty share still has the samples' shape
+    x = s.rank.gather_rows(x, len(z))
+    result: dict = {}
+    with s.rank.together():  # a failure of the measurement stops every process, not only the main one
+        if s.rank.is_main:
+            with torch.random.fork_rng(devices=[s.device] if s.device.type == "cuda" else []):
+                result = training_eval(x, s.dataset, s.config, seed=s.config.seed)
+    result = json.loads(s.rank.broadcast_bytes(json.dumps(result).encode()))
     if not result:
         return {}
     row = {"fd": result["fd"], "feature_net": result["feature_net"], "eval_seconds": round(time.monotonic() - t0, 2)}
