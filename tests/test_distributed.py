@@ -209,8 +209,10 @@ def test_two_processes_match_one_with_the_paper_nets_and_their_dropout(tmp_path)
     moved = relative_difference(one.G.state_dict(), init.G.state_dict())
     assert diff <= 1e-3 and moved > 100 * diff, (diff, moved)
     assert relative_difference(one.D.state_dict(), two["D"]) <= 1e-3
-    # The same dropout masks were drawn: the mask generator ends in the same state.
-    assert torch.equal(two["rng"]["dropout"], checkpoint.load(tmp_path / "one" / "checkpoints" / "latest.pt")["rng"]["dropout"])
+    # The same dropout masks were drawn: every layer's mask generator ends in the same state.
+    one_masks = checkpoint.load(tmp_path / "one" / "checkpoints" / "latest.pt")["rng"]["dropout"]
+    assert one_masks.keys() == two["rng"]["dropout"].keys() and len(one_masks) == 3
+    assert all(torch.equal(two["rng"]["dropout"][k], one_masks[k]) for k in one_masks)
 
 
 @pytest.mark.slow
