@@ -62,9 +62,9 @@ def test_losses_stay_finite_at_extreme_logits():
 
 
 def test_losses_are_registered_pairs_and_a_duplicate_name_is_refused():
-    assert {"minimax", "nonsaturating"} <= set(losses.names())
+    assert {"minimax", "nonsaturating", "wgan-gp", "hinge", "lsgan", "rpgan"} <= set(losses.names())
     with pytest.raises(ValueError, match="already registered"):
-        losses.register_loss(losses.PaperLoss("minimax", losses.generator_loss_minimax, ""))
+        losses.register_loss("minimax", lambda t, u: losses.PaperLoss("minimax", losses.generator_loss_minimax, ""))
     with pytest.raises(GankitError, match="unknown loss 'nope'"):
         losses.get("nope")
 
@@ -102,7 +102,7 @@ def test_the_log_averages_each_statistic_over_all_k_discriminator_steps(tmp_path
             self.calls += 1
             return losses.Objective(value, {"d_real": torch.tensor(float(self.calls)), "d_fake": torch.tensor(0.0)})
 
-    monkeypatch.setitem(losses._LOSSES, "counting", Counting())
+    monkeypatch.setitem(losses._LOSSES, "counting", lambda t, u: Counting())
     cfg = config.load(CONFIGS / "ring8.toml", ["train.loss=counting", "train.k=3", "train.steps=2", "train.log_every=1",
                                                "train.sample_every=0", "model.g_hidden=[8]", "model.d_hidden=[8]"])
     train(cfg, tmp_path / "r", quiet=True)

@@ -83,15 +83,14 @@ def test_keep_every_keeps_step_files(tmp_path):
 
 def test_divergence_stops_and_keeps_last_good_checkpoint(tmp_path, monkeypatch):
     calls = {"n": 0}
-    loss = losses.get("nonsaturating")
-    real = loss.generator_fn
+    real = losses.PaperLoss.g_loss
 
-    def poisoned(logits):
+    def poisoned(self, fake_s, real_s):
         calls["n"] += 1
-        out = real(logits)
+        out = real(self, fake_s, real_s)
         return out * float("nan") if calls["n"] > 13 else out
 
-    monkeypatch.setattr(loss, "generator_fn", poisoned)
+    monkeypatch.setattr(losses.PaperLoss, "g_loss", poisoned)
     with pytest.raises(GankitError, match="NaN or inf.*last good checkpoint \\(step 10\\)"):
         train(tiny(), tmp_path / "r", quiet=True)
     ck = checkpoint.load(tmp_path / "r" / "checkpoints" / "latest.pt")
@@ -127,7 +126,7 @@ def test_relative_data_paths_are_recorded_absolute(tmp_path, monkeypatch):
 
 
 def test_divergence_before_any_checkpoint_says_so(tmp_path, monkeypatch):
-    monkeypatch.setattr(losses.get("nonsaturating"), "generator_fn", lambda logits: logits.sum() * float("nan"))
+    monkeypatch.setattr(losses.PaperLoss, "g_loss", lambda self, fake_s, real_s: fake_s.sum() * float("nan"))
     with pytest.raises(GankitError, match="no checkpoint had been written yet"):
         train(tiny(), tmp_path / "r", quiet=True)
 
