@@ -90,6 +90,11 @@ GENERATOR_LOSSES = {
 # Gradients are taken w.r.t. D's *inputs* with create_graph=True, so the penalty itself trains D,
 # and a distributed D (whose weight gradients are reduced in backward) needs nothing special.
 
+def _wide(t: torch.Tensor) -> torch.Tensor:
+    """Half-precision scores (bf16 autocast) widened to float32 for the loss; float64 kept."""
+    return t.float() if t.dtype in (torch.bfloat16, torch.float16) else t
+
+
 def _differentiable(x: torch.Tensor) -> torch.Tensor:
     """x itself when autograd already tracks it (G's samples inside an unrolled objective), else a
     leaf that asks for its gradient."""
@@ -100,7 +105,7 @@ def input_gradients(out: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
     """∇ₓ Σ out, one row per output of D (a packed D sees several examples per output, so its
     input, and its gradient, is the whole pack)."""
     (grad,) = torch.autograd.grad(out.sum(), x, create_graph=True)
-    return grad.float().reshape(len(out), -1)
+    return _wide(grad).reshape(len(out), -1)
 
 
 def zero_centred_penalty(out: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
@@ -114,7 +119,7 @@ def gradient_penalty(D: Callable, real: Examples, fake: Examples, eps: torch.Ten
     2017, Algorithm 1). Labels, when conditional, are the real examples'."""
     e = eps.reshape(-1, *([1] * (real.x.dim() - 1))).to(real.x.dtype)
     x_hat = _differentiable(e * real.x.detach() + (1 - e) * fake.x)
-    grad = input_gradients(scores(D, Examples(x_hat, real.c)).float(), x_hat)
+    grad = input_gradients(_wide(scores(D, Examples(x_hat, real.c))), x_hat)
     return (torch.linalg.vector_norm(grad, dim=1) - 1).square().mean()  # its gradient at 0 is 0, not NaN
 
 
@@ -164,7 +169,7 @@ class GANLoss:
             real = Examples(_differentiable(real.x), real.c)
         if self.r2_gamma:
             fake = Examples(_differentiable(fake.x), fake.c)
-        real_s, fake_s = scores(D, real).float(), scores(D, fake).float()
+        real_s, fake_s = _wide(scores(D, real)), _wide(scores(D, fake))
         loss = self.d_loss(real_s, fake_s)
         with torch.no_grad():
             stats = self.d_stats(real_s.detach(), fake_s.detach())
@@ -177,8 +182,8 @@ class GANLoss:
         return Objective(loss, stats)
 
     def generator(self, D: Callable, fake: Examples, real: Examples) -> Objective:
-        fake_s = scores(D, fake).float()
-        real_s = scores(D, real).float() if self.g_sees_real else None
+        fake_s = _wide(scores(D, fake))
+        real_s = _wide(scores(D, real)) if self.g_sees_real else None
         return Objective(self.g_loss(fake_s, real_s), {})
 
 
