@@ -104,10 +104,21 @@ def main(argv: list[str] | None = None) -> int:
         lines.append(f"| {label} | `{cfgtxt}` | {r['device']} | {r['steps_per_s']:.1f} | {r['examples_per_s']:.0f} |")
     lines += ["", f"bf16 / fp32 speed ratio on the paper's nets: **{bf16 / fp32:.2f}×** (same run, same machine).", ""]
     lines += extra
+    lines += _kept_sections(Path(a.out))
     lines += ["## Reproduce", "", "```", "make bench", "```", ""]
     Path(a.out).write_text("\n".join(lines))
     print(f"bench: wrote {a.out}", file=sys.stderr)
     return 0
+
+
+def _kept_sections(path: Path) -> list[str]:
+    """Sections other commands own (`gankit bench modes`), carried over from the existing file."""
+    from .bench_modes import BEGIN, END
+
+    text = path.read_text() if path.is_file() else ""
+    if BEGIN not in text or END not in text:
+        return []
+    return [BEGIN + text.split(BEGIN, 1)[1].split(END, 1)[0] + END, ""]
 
 
 def _eval_benchmarks() -> list[str]:
