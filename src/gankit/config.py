@@ -175,6 +175,8 @@ class Config:
             section.validate()
         _check(self.train.batch_size % self.model.pack == 0, "train.batch_size",
                f"({self.train.batch_size}) must be divisible by model.pack ({self.model.pack}): D judges packs of that many")
+        _check(not (getattr(self.model, "conditional", False) and self.model.pack > 1), "model.pack",
+               "does not pack class labels: use it with unconditional runs (model.conditional = false)")
         return self
 
     def to_toml(self) -> str:
