@@ -98,7 +98,8 @@ GOALS = {"ring8": (8, 95.0), "grid25": (25, 90.0)}  # modes and high-quality % o
 
 def run_one(method: Method, seed: int, folder: Path, log: Callable[[str], None]) -> dict:
     """Train one method with one seed (or reuse its earlier result) and measure 2,500 samples."""
-    from .sampling import draw
+    from .nets import sample_noise
+    from .sampling import generate
     from .train import train
 
     cfg = config_mod.load(ROOT / "configs" / method.config,
@@ -115,7 +116,8 @@ def run_one(method: Method, seed: int, folder: Path, log: Callable[[str], None])
     res = train(cfg, folder, quiet=True)
     G = res.G_ema if res.G_ema is not None else res.G
     ds = data_mod.load(cfg.data)
-    x = torch.as_tensor(draw(G, cfg, ds.info(), N_SAMPLES, seed=seed))
+    z = sample_noise(cfg.model.prior, N_SAMPLES, cfg.model.z_dim, torch.Generator().manual_seed(seed))
+    x = generate(G, z, ds.info())
     out = {**mode_stats(x, ds.modes, ds.mode_std), "seed": seed, "config": cfg.to_toml(),
            "samples": x.tolist()}
     result_file.write_text(json.dumps(out))
