@@ -5,7 +5,7 @@ STAMP   := .venv/.installed
 DEMO    ?= runs/demo
 PYTEST_ARGS ?=
 
-.PHONY: setup demo test test-fast bench lint figures clean
+.PHONY: setup demo test test-fast bench bench-modes lint figures clean
 
 setup: $(STAMP)
 
@@ -34,6 +34,9 @@ test-fast: setup
 
 bench: setup
 	$(PY) -m gankit.bench --out BENCHMARKS.md
+
+bench-modes: setup
+	$(GANKIT) bench modes --runs runs/bench-modes
 
 figures: setup
 	$(PY) -m gankit.docs_figures

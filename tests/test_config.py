@@ -29,6 +29,13 @@ def test_toml_round_trip_keeps_every_key():
     ("train.steps=abc", "train.steps"),
     ("seed=1.5", "seed"),
     ("precision=fp8", "precision"),
+    ("train.ema=1", "train.ema"),
+    ("train.unroll=-1", "train.unroll"),
+    ("train.r1_gamma=-0.1", "train.r1_gamma"),
+    ("train.gp_weight=-1", "train.gp_weight"),
+    ("model.pack=0", "model.pack"),
+    ("model.pack=3", "train.batch_size"),  # ring8's batch of 256 does not split into packs of 3
+    ("model.minibatch_std=-2", "model.minibatch_std"),
 ])
 def test_bad_overrides_name_the_key(item, key):
     with pytest.raises(GankitError, match=key.replace(".", r"\.")):

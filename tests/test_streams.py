@@ -3,7 +3,7 @@
 import torch
 
 from gankit.distributed import Rank
-from gankit.streams import Batches, Noise
+from gankit.streams import Batches, Noise, Uniform
 
 
 def test_batches_cover_each_epoch_once_and_position_is_the_whole_state():
@@ -34,3 +34,17 @@ def test_two_ranks_together_draw_what_one_process_draws():
     assert torch.equal(torch.cat([p.x for p in parts]), whole.x)
     assert torch.equal(torch.cat([p.c for p in parts]), whole.c) and whole.c.max() < 10
     assert Noise("uniform", 4, seed=2, device=torch.device("cpu")).labelled(5).c is None
+
+
+def test_a_losss_uniform_draws_are_the_global_batchs_rows_and_restore_from_their_state():
+    like = torch.zeros(1)
+    one, ranks = Uniform(seed=3), [Uniform(seed=3, rank=Rank(r, 2)) for r in (0, 1)]
+    for _ in range(3):
+        whole = one(6, like)
+        assert torch.equal(torch.cat([u(3, like) for u in ranks]), whole)
+        assert whole.shape == (6,) and ((0 <= whole) & (whole < 1)).all()
+    state = one.gen.get_state()
+    after = one(6, like)
+    again = Uniform(seed=99)
+    again.gen.set_state(state)
+    assert torch.equal(again(6, like), after)

@@ -83,15 +83,14 @@ def test_keep_every_keeps_step_files(tmp_path):
 
 def test_divergence_stops_and_keeps_last_good_checkpoint(tmp_path, monkeypatch):
     calls = {"n": 0}
-    loss = losses.get("nonsaturating")
-    real = loss.generator_fn
+    real = losses.PaperLoss.g_loss
 
-    def poisoned(logits):
+    def poisoned(self, fake_s, real_s):
         calls["n"] += 1
-        out = real(logits)
+        out = real(self, fake_s, real_s)
         return out * float("nan") if calls["n"] > 13 else out
 
-    monkeypatch.setattr(loss, "generator_fn", poisoned)
+    monkeypatch.setattr(losses.PaperLoss, "g_loss", poisoned)
     with pytest.raises(GankitError, match="NaN or inf.*last good checkpoint \\(step 10\\)"):
         train(tiny(), tmp_path / "r", quiet=True)
     ck = checkpoint.load(tmp_path / "r" / "checkpoints" / "latest.pt")
@@ -127,7 +126,7 @@ def test_relative_data_paths_are_recorded_absolute(tmp_path, monkeypatch):
 
 
 def test_divergence_before_any_checkpoint_says_so(tmp_path, monkeypatch):
-    monkeypatch.setattr(losses.get("nonsaturating"), "generator_fn", lambda logits: logits.sum() * float("nan"))
+    monkeypatch.setattr(losses.PaperLoss, "g_loss", lambda self, fake_s, real_s: fake_s.sum() * float("nan"))
     with pytest.raises(GankitError, match="no checkpoint had been written yet"):
         train(tiny(), tmp_path / "r", quiet=True)
 
@@ -210,3 +209,47 @@ def test_compiled_nets_train_like_eager_ones_and_save_plain_keys(tmp_path):
     assert ck["G"].keys() == eager.G.state_dict().keys() and ck["D"].keys() == eager.D.state_dict().keys()
     diff = max((a - b).abs().max().item() for a, b in zip(comp.G.parameters(), eager.G.parameters()))
     assert diff < 1e-4  # the same updates, up to the order of float operations
+
+
+@pytest.mark.parametrize("extra", [
+    ("train.ema=0.9",),
+    ("train.loss=wgan-gp", "train.k=2", "train.ema=0.8"),
+    ("train.loss=hinge", "model.spectral_norm=true", "model.pack=2", "model.minibatch_std=4"),
+    ("train.loss=rpgan", "train.r1_gamma=0.1", "train.r2_gamma=0.1", "train.unroll=2"),
+])
+def test_resume_with_losses_and_remedies_continues_exactly(tmp_path, extra):
+    # WGAN-GP's ε, spectral norm's u and v, G_ema and Adam's state inside the unrolled step all
+    # come back from the checkpoint.
+    extra = (*extra, "train.checkpoint_every=7", "train.steps=16")
+    straight = train(tiny(*extra), tmp_path / "s", quiet=True)
+    train(tiny(*extra, "train.steps=9"), tmp_path / "r", quiet=True)
+    resumed = train(None, resume=tmp_path / "r", overrides=["train.steps=16"], quiet=True)
+    assert same(weights(straight.G), weights(resumed.G)) and same(weights(straight.D), weights(resumed.D))
+    if straight.G_ema is not None:
+        assert same(weights(straight.G_ema), weights(resumed.G_ema))
+        assert not same(weights(straight.G_ema), weights(straight.G))
+
+
+def test_ema_is_kept_in_checkpoints_and_draws_the_sample_grids(tmp_path):
+    from gankit.train import Session
+
+    res = train(tiny("train.ema=0.9", "train.steps=5"), tmp_path / "r", quiet=True)
+    ck = torch.load(tmp_path / "r" / "checkpoints" / "latest.pt", weights_only=True)
+    assert same(ck["G_ema"], weights(res.G_ema)) and ck["G_ema"].keys() == ck["G"].keys()
+    assert "G_ema" not in checkpoint.load(_plain_run(tmp_path))
+    s = Session(tiny("train.ema=0.9"), tmp_path / "x", quiet=True)
+    assert s.G_sampling is s.ema.net
+    # Turning EMA on when resuming a run without it starts the average at G.
+    resumed = train(None, resume=tmp_path / "p", overrides=["train.ema=0.5", "train.steps=3"], quiet=True)
+    assert same(weights(resumed.G_ema), weights(resumed.G))
+
+
+def _plain_run(tmp_path):
+    train(tiny("train.steps=3"), tmp_path / "p", quiet=True)
+    return tmp_path / "p" / "checkpoints" / "latest.pt"
+
+
+def test_batches_that_do_not_pack_or_group_evenly_are_refused_before_anything_is_written(tmp_path):
+    with pytest.raises(GankitError, match="model.minibatch_std"):
+        train(tiny("model.minibatch_std=5"), tmp_path / "r", quiet=True)
+    assert not (tmp_path / "r").exists()

@@ -187,6 +187,12 @@ def _add_weights(parser: argparse.ArgumentParser) -> None:
                         help="use the trained G even when the checkpoint has EMA weights (G_ema)")
 
 
+def _cmd_bench(a) -> int:
+    from .bench_modes import main
+
+    return main(a)
+
+
 def _add_set(parser: argparse.ArgumentParser, help: str) -> None:
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help=f"{help} (repeatable)")
 
@@ -273,6 +279,18 @@ def build_parser() -> argparse.ArgumentParser:
     _add_set(ff, "config override, e.g. data.dir=PATH or metrics.feature_cache=DIR")
     ff.add_argument("--force", action="store_true", help="train again even if a cached net exists")
     ff.set_defaults(func=_cmd_features)
+
+    b = sub.add_parser("bench", help="benchmarks: `gankit bench modes` (mode collapse on ring8 and grid25)")
+    b_sub = b.add_subparsers(dest="which", metavar="WHICH", parser_class=_Parser)
+    b_sub.required = True
+    bm = b_sub.add_parser("modes", help="each method x seeds on ring8/grid25 beside the published rows; "
+                                        "writes docs/modes.md, a section of BENCHMARKS.md, docs/figures/modes-*.png")
+    bm.add_argument("--data", default="ring8,grid25", help="comma-separated: ring8, grid25")
+    bm.add_argument("--methods", default="", help="comma-separated method keys (default: all), e.g. gan,pacgan2,best")
+    bm.add_argument("--seeds", type=int, default=5, help="seeds 0..N-1 per method (default 5)")
+    bm.add_argument("--runs", help="keep the runs here; results already there are reused (default: a temporary folder)")
+    bm.add_argument("--no-write", dest="write", action="store_false", help="print the tables only")
+    bm.set_defaults(func=_cmd_bench)
 
     d = sub.add_parser("datasets", help="list data sets: where found, size, or why not available")
     d.add_argument("--config", help="look where this config's data keys point (e.g. its data.dir)")

@@ -49,6 +49,10 @@ class ModelConfig:
     conv_width: int = 64  # conv nets: channels of the widest layer next to the image
     init_scale_g: float = 0.0  # weights U(-s, s) when > 0, else PyTorch's default init
     init_scale_d: float = 0.0
+    # Remedies for mode collapse, applied to any discriminator (nets.build_discriminator):
+    spectral_norm: bool = False  # spectral normalization of D's layers (Miyato et al. 2018)
+    pack: int = 1  # PacGAN (Lin et al. 2018): D judges `pack` examples at once; 1 = off
+    minibatch_std: int = 0  # group size of a minibatch standard deviation feature in D (Karras et al. 2018); 0 = off
 
     def validate(self) -> None:
         from .nets import ACTIVATIONS, DISCRIMINATORS, GENERATORS, PRIORS
@@ -67,11 +71,20 @@ class ModelConfig:
         _check(self.maxout_pieces >= 1, "model.maxout_pieces", "must be >= 1")
         _check(self.init_scale_g >= 0, "model.init_scale_g", "must be >= 0")
         _check(self.init_scale_d >= 0, "model.init_scale_d", "must be >= 0")
+        _check(self.pack >= 1, "model.pack", "must be >= 1 (1 = no packing)")
+        _check(self.minibatch_std >= 0, "model.minibatch_std", "must be >= 0 (a group size; 0 = off)")
+        _check(not (self.spectral_norm and self.d == "paper-mnist"), "model.spectral_norm",
+               "replaces the paper-mnist discriminator's max-norm constraint; use model.d = maxout with it")
 
 
 @dataclass
 class TrainConfig:
-    loss: str = "nonsaturating"  # minimax | nonsaturating
+    loss: str = "nonsaturating"  # minimax | nonsaturating | wgan-gp | hinge | lsgan | rpgan (gankit.losses)
+    gp_weight: float = 10.0  # wgan-gp: λ, the gradient penalty's weight
+    r1_gamma: float = 0.0  # any loss: γ of the R1 penalty γ/2 E‖∇D(x)‖² on real data (0 = off)
+    r2_gamma: float = 0.0  # any loss: γ of the R2 penalty on generated data (0 = off); rpgan + R1 + R2 = R3GAN
+    unroll: int = 0  # G's objective sees D after this many differentiable D updates (Metz et al. 2017); 0 = off
+    ema: float = 0.0  # decay β of an exponential moving average of G's weights, updated after each G step; 0 = off
     k: int = 1  # discriminator steps per generator step
     batch_size: int = 100  # global minibatch size m
     steps: int = 5000  # generator steps
@@ -88,6 +101,11 @@ class TrainConfig:
         from . import losses
 
         _check(self.loss in losses.names(), "train.loss", f"unknown loss {self.loss!r}; one of {losses.names()}")
+        _check(self.gp_weight >= 0, "train.gp_weight", "must be >= 0")
+        _check(self.r1_gamma >= 0, "train.r1_gamma", "must be >= 0 (0 = off)")
+        _check(self.r2_gamma >= 0, "train.r2_gamma", "must be >= 0 (0 = off)")
+        _check(self.unroll >= 0, "train.unroll", "must be >= 0 (unrolled D steps; 0 = off)")
+        _check(0 <= self.ema < 1, "train.ema", "must be in [0, 1): the EMA decay per G step, e.g. 0.999 (0 = off)")
         _check(self.k >= 1, "train.k", "must be >= 1 (discriminator steps per generator step)")
         _check(self.batch_size >= 1, "train.batch_size", "must be >= 1")
         _check(self.steps >= 0, "train.steps", "must be >= 0")
@@ -159,6 +177,10 @@ class Config:
                f"unknown precision {self.precision!r}; one of fp32, bf16, auto")
         for section in (self.data, self.model, self.train, self.optim, self.metrics):
             section.validate()
+        _check(self.train.batch_size % self.model.pack == 0, "train.batch_size",
+               f"({self.train.batch_size}) must be divisible by model.pack ({self.model.pack}): D judges packs of that many")
+        _check(not (getattr(self.model, "conditional", False) and self.model.pack > 1), "model.pack",
+               "does not pack class labels: use it with unconditional runs (model.conditional = false)")
         return self
 
     def to_toml(self) -> str:

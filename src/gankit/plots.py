@@ -169,8 +169,11 @@ def curves_figure(rows: list[dict]):
     a.set_xlabel("generator step"); a.legend(); a.set_title("losses")
     b.plot(steps, [r.get("d_real", math.nan) for r in rows], label="D(x)")
     b.plot(steps, [r.get("d_fake", math.nan) for r in rows], label="D(G(z))")
-    b.axhline(0.5, color="0.7", ls="--", lw=1)
-    b.set_ylim(0, 1); b.set_xlabel("generator step"); b.legend(); b.set_title("discriminator outputs")
+    probabilities = [r[k] for r in rows for k in ("d_real", "d_fake") if isinstance(r.get(k), (int, float))]
+    if all(0 <= p <= 1 for p in probabilities):  # the paper's losses; critics' raw scores are unbounded
+        b.axhline(0.5, color="0.7", ls="--", lw=1)
+        b.set_ylim(0, 1)
+    b.set_xlabel("generator step"); b.legend(); b.set_title("discriminator outputs")
     if tracked:
         c = axes[2]
         c.plot([r["step"] for r in tracked], [r["fd"] for r in tracked], "o-", ms=3, color="tab:purple")

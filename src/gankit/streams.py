@@ -75,6 +75,21 @@ class Noise:
         return Examples(z, None if c is None else self.rank.take(c).to(self.device, non_blocking=True))
 
 
+class Uniform:
+    """U[0, 1) draws for a loss (WGAN-GP's interpolation ε), from their own generator on the CPU:
+    drawn for the global batch and sliced to this rank's rows, like z, so the draws do not depend
+    on the process count and a checkpoint restores them (`gen`'s state)."""
+
+    def __init__(self, seed: int, rank: Rank = SINGLE):
+        self.rank = rank
+        self.gen = torch.Generator().manual_seed(seed * 1_000_003 + 555_557)
+
+    def __call__(self, rows: int, like: torch.Tensor) -> torch.Tensor:
+        """This rank's `rows` draws (the global batch has rows x world_size), on `like`'s device."""
+        u = torch.rand(rows * self.rank.world_size, generator=self.gen)
+        return self.rank.take(u).to(like.device, non_blocking=True)
+
+
 def dropout_generator(seed: int, layer: int) -> torch.Generator:
     """The generator of one dropout layer's masks (nets.MaskSource): one per layer, so the masks
     do not depend on whether D sees real and fake in one pass or two."""

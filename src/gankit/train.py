@@ -28,7 +28,7 @@ from .meters import Meters
 from .recorder import Recorder, resume_command
 from .sampling import generate
 from .stopping import Stopper
-from .streams import Batches, Noise, dropout_generator
+from .streams import Batches, Noise, Uniform, dropout_generator
 
 __all__ = ["fit", "train", "Session", "TrainResult", "Batches", "Noise"]
 
@@ -76,6 +76,7 @@ class TrainResult:
     G: torch.nn.Module
     D: torch.nn.Module
     is_main: bool = True  # the process that reports (rank 0)
+    G_ema: torch.nn.Module | None = None  # the moving average of G's weights, when train.ema > 0
 
 
 class Session:
@@ -106,7 +107,8 @@ class Session:
         self.precision_name, self.precision_why = precision_mod.resolve(config.precision, self.device)
         if config.threads:
             torch.set_num_threads(config.threads)
-        rank.local_batch(config.train.batch_size)  # refuse a global batch that does not split evenly
+        # refuse a global batch that does not split evenly (over processes, packs, minibatch-std groups)
+        nets.check_batch(config.model, rank.local_batch(config.train.batch_size))
         self.dataset = data.load(config.data)
         if len(self.dataset.train) < 1:
             raise GankitError(f"data set {config.data.name} has no training examples")
@@ -120,7 +122,18 @@ class Session:
         self.opt_D = optim.build(config.optim, self.raw_D.parameters(), config.optim.lr_d)
         if getattr(self.raw_D, "max_norm", 0):  # a weight constraint belongs to the update, not the loop
             self.opt_D.register_step_post_hook(lambda *_: nets.apply_max_norm(self.raw_D, self.raw_D.max_norm))
-        self.loss = losses.get(config.train.loss)
+        self.uniform = Uniform(config.seed, rank)  # a loss's own randomness (WGAN-GP's ε)
+        self.loss = losses.build(config.train, self.uniform)
+        if config.train.unroll:
+            from .unrolled import Unrolled
+
+            self.loss = Unrolled(self.loss, config.train.unroll, self.opt_D)
+        self.ema = None
+        if config.train.ema:  # G_ema follows G after every G step, so fit() stays the paper's loop
+            from .ema import EMA
+
+            self.ema = EMA(self.raw_G, config.train.ema)
+            self.opt_G.register_step_post_hook(lambda *_: self.ema.update(self.raw_G))
         self.batches = Batches(self.dataset.train.to(self.device), config.seed, rank=rank)
         self.z_stream = Noise(cfg.prior, cfg.z_dim, config.seed, self.device, rank=rank)
         self.dropouts = nets.dropout_layers(self.raw_G, self.raw_D)
@@ -218,17 +231,24 @@ class Session:
         if self.meters.means():
             self._log_row(self.step, {})
 
+    @property
+    def G_sampling(self) -> torch.nn.Module:
+        """The generator samples come from: G_ema when the run keeps one, else G."""
+        return self.ema.net if self.ema is not None else self.raw_G
+
     def write_samples(self) -> Path | None:
-        x = generate(self.raw_G, self.fixed_z, self.info) if self.rank.is_main else None
+        x = generate(self.G_sampling, self.fixed_z, self.info) if self.rank.is_main else None
         return self.recorder.samples(x, self.dataset, self.step)
 
     def state(self) -> dict:
         rng = {"torch": torch.get_rng_state(), "noise": self.z_stream.gen.get_state(),
-               "dropout": {str(i): d.source.gen.get_state() for i, d in enumerate(self.dropouts)}}
+               "dropout": {str(i): d.source.gen.get_state() for i, d in enumerate(self.dropouts)},
+               "loss": self.uniform.gen.get_state()}
         if self.device.type == "cuda":
             rng["cuda"] = torch.cuda.get_rng_state(self.device)
+        ema = {"G_ema": self.ema.net.state_dict()} if self.ema is not None else {}
         return {
-            "G": self.raw_G.state_dict(), "D": self.raw_D.state_dict(),
+            "G": self.raw_G.state_dict(), "D": self.raw_D.state_dict(), **ema,
             "opt_G": self.opt_G.state_dict(), "opt_D": self.opt_D.state_dict(),
             "step": self.step, "rng": rng, "config": self.config.to_toml(),
             "format_version": checkpoint.FORMAT_VERSION, "world_size": self.rank.world_size,
@@ -246,6 +266,8 @@ class Session:
             self.raw_D.load_state_dict(state["D"])
             self.opt_G.load_state_dict(state["opt_G"])
             self.opt_D.load_state_dict(state["opt_D"])
+            if self.ema is not None:  # a run that turns EMA on when resumed starts it at G
+                self.ema.net.load_state_dict(state["G_ema"]) if "G_ema" in state else self.ema.reset(self.raw_G)
         except (RuntimeError, ValueError, KeyError) as e:
             raise GankitError(_misfit(state, self.config, e)) from None
         torch.set_rng_state(state["rng"]["torch"])
@@ -253,6 +275,8 @@ class Session:
         for i, d in enumerate(self.dropouts):
             if str(i) in state["rng"].get("dropout", {}):
                 d.source.gen.set_state(state["rng"]["dropout"][str(i)])
+        if "loss" in state["rng"]:
+            self.uniform.gen.set_state(state["rng"]["loss"])
         if "cuda" in state["rng"] and self.device.type == "cuda":
             torch.cuda.set_rng_state(state["rng"]["cuda"], self.device)
         self.batches.position = int(state["examples_seen"])
@@ -329,7 +353,8 @@ def _train(config: Config | None, out, resume, overrides, quiet: bool, rank: Ran
                               f"back (give --set train.steps=N with N > {s.step} to train on)")
         s.recorder.message(f"gankit: {run} is already at step {s.step} = train.steps; nothing to train "
                            f"(continue with --set train.steps=N, N > {s.step})")
-        return TrainResult(run, s.step, "done", s.raw_G, s.raw_D, is_main=rank.is_main)
+        return TrainResult(run, s.step, "done", s.raw_G, s.raw_D, is_main=rank.is_main,
+                           G_ema=s.ema.net if s.ema is not None else None)
     s.recorder.has_checkpoint = from_latest  # else the end of the run writes latest.pt even without a step
     s.recorder.start(lambda previous: resume_mod.config_text(config, previous, changes, s.step), resumed=resume is not None)
     trained_on = int(state.get("world_size", 1)) if state is not None else rank.world_size
@@ -359,7 +384,8 @@ def _train(config: Config | None, out, resume, overrides, quiet: bool, rank: Ran
     if stopped != "done":
         s.recorder.message(f"gankit: stopped at step {s.step} ({stopped.replace('_', ' ')}); "
                            f"continue with: {resume_command(run, rank)}")
-    return TrainResult(run, s.step, stopped, s.raw_G, s.raw_D, is_main=rank.is_main)
+    return TrainResult(run, s.step, stopped, s.raw_G, s.raw_D, is_main=rank.is_main,
+                       G_ema=s.ema.net if s.ema is not None else None)
 
 
 def _with_absolute_paths(config: Config) -> Config:

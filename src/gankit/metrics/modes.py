@@ -1,7 +1,10 @@
 """Mode coverage on ring8/grid25, the PacGAN protocol (Lin et al., 2018).
 
 A sample is high quality when it lies within 3 standard deviations of its nearest mixture mean;
-a mode is covered when at least one high-quality sample is nearest to it.
+a mode is covered when at least one high-quality sample is nearest to it. The reverse KL
+divergence KL(q ‖ p) compares q, the share of high-quality samples at each mode, with the data's
+uniform p = 1/K (PacGAN's Table 1; their code counts only high-quality samples too): 0 when every
+mode gets its share, log K when one mode gets them all.
 """
 
 from __future__ import annotations
@@ -12,14 +15,26 @@ from ..errors import GankitError
 from . import EvalContext, register_metric
 
 
+def reverse_kl(counts: torch.Tensor) -> float | None:
+    """KL(q ‖ uniform) = Σ q_k log(K q_k) of the frequencies q = counts / Σ counts (0 log 0 = 0);
+    None when there is nothing to count."""
+    total = counts.sum()
+    if total <= 0:
+        return None
+    q = counts.double() / total
+    q = q[q > 0]
+    return float((q * torch.log(q * len(counts))).sum())
+
+
 def mode_stats(samples: torch.Tensor, means: torch.Tensor, std: float, n_std: float = 3.0) -> dict:
-    """Modes covered and % high-quality samples (nearest mean within n_std·std)."""
+    """Modes covered, % high-quality samples (nearest mean within n_std·std) and the reverse KL
+    of the high-quality samples' mode frequencies."""
     dist = torch.cdist(samples.double(), means.double())
     nearest, which = dist.min(1)
     hq = nearest <= n_std * std
-    covered = torch.unique(which[hq])
-    return {"modes": int(len(covered)), "hq_percent": float(100.0 * hq.double().mean()),
-            "modes_total": int(len(means))}
+    counts = torch.bincount(which[hq], minlength=len(means))
+    return {"modes": int((counts > 0).sum()), "hq_percent": float(100.0 * hq.double().mean()),
+            "reverse_kl": reverse_kl(counts), "modes_total": int(len(means))}
 
 
 @register_metric("modes", "mode coverage of a known mixture (ring8, grid25, gauss1d)", {

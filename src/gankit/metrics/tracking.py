@@ -1,7 +1,7 @@
 """In-training evaluation (`train.eval_every`): FD of a few thousand samples, logged, best kept.
 
 `attach(session)` adds one hook to the training session; every `train.eval_every` generator steps
-it draws `train.eval_n` samples from fixed noise, measures them with `training_eval` (the same
+it draws `train.eval_n` samples from fixed noise (from G_ema when the run keeps one), measures them with `training_eval` (the same
 `gankit.metrics.evaluate` the CLI calls), returns "fd", "feature_net" and "eval_seconds" for that
 step's row of RUN/log.jsonl (and so to TensorBoard), and saves RUN/checkpoints/best.pt when FD is the lowest so far.
 The best value lives in the checkpoint's `extra`, so a resumed run keeps comparing against it.
@@ -61,7 +61,7 @@ def evaluate_session(s: Any, step: int, z: torch.Tensor) -> dict:
     from ..sampling import generate
 
     mine = z[s.rank.share(len(z))]
-    x = torch.cat([generate(s.raw_G, mine[i:i + EVAL_BATCH].to(s.device), s.info)
+    x = torch.cat([generate(s.G_sampling, mine[i:i + EVAL_BATCH].to(s.device), s.info)
                    for i in range(0, max(len(mine), 1), EVAL_BATCH)])  # an empty share still has the samples' shape
     x = s.rank.gather_rows(x, len(z))
     result: dict = {}

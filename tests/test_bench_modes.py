@@ -1,0 +1,78 @@
+"""`gankit bench modes`: runs, cached results, tables beside the published rows, sections replaced in place."""
+
+import json
+
+import pytest
+
+from gankit import bench_modes
+from gankit.bench_modes import BEGIN, END, Method
+from gankit.cli import main
+
+TINY = ("train.steps=4", "train.batch_size=16", "model.g_hidden=[8]", "model.d_hidden=[8]", "train.log_every=2")
+
+
+@pytest.fixture
+def tiny_methods(monkeypatch):
+    methods = [Method("gan", "GAN", "ring8-gan.toml", TINY), Method("best", "shipped", "ring8-gan.toml", (*TINY, "train.ema=0.5"))]
+    monkeypatch.setitem(bench_modes.METHODS, "ring8", methods)
+    return methods
+
+
+def test_bench_trains_each_method_per_seed_and_reuses_finished_runs(tmp_path, tiny_methods):
+    logged = []
+    results = bench_modes.bench(["ring8"], seeds=2, runs=tmp_path, log=logged.append)
+    rows = results["ring8"]
+    assert [m.key for m, _ in rows] == ["gan", "best"] and all(len(res) == 2 for _, res in rows)
+    first = rows[0][1][0]
+    assert {"modes", "hq_percent", "reverse_kl", "modes_total"} <= first.keys() and len(first["samples"]) == 2500
+    assert len(logged) == 4 and (tmp_path / "ring8" / "gan" / "seed-1" / "result.json").is_file()
+    again = bench_modes.bench(["ring8"], seeds=2, runs=tmp_path, log=logged.append)
+    assert len(logged) == 4 and again["ring8"][0][1][0]["hq_percent"] == first["hq_percent"]  # nothing retrained
+
+    lines = bench_modes.report(results, 2, "gankit bench modes --seeds 2", "a test CPU")
+    text = "\n".join(lines)
+    assert "| GAN |" in text and "`configs/ring8-gan.toml --set train.steps=4" in text
+    assert "*PacGAN2 (published: PacGAN, Table 1)* | 7.9 ± 0.1 | 95.6 ± 2.0 | 0.07 ± 0.03" in text
+    assert "**ring8** goal" in text and "seed 0:" in text
+    png = bench_modes.figure("ring8", rows, tmp_path / "fig.png")
+    assert png.stat().st_size > 1000
+
+
+def test_replace_section_keeps_the_rest_of_the_file(tmp_path):
+    f = tmp_path / "BENCHMARKS.md"
+    f.write_text("# Benchmarks\n\n## Training speed\n\nrows\n")
+    bench_modes.replace_section(f, ["## Mode collapse", "old table"])
+    bench_modes.replace_section(f, ["## Mode collapse", "new table"])
+    text = f.read_text()
+    assert text.startswith("# Benchmarks\n\n## Training speed\n\nrows\n")
+    assert text.count(BEGIN) == 1 and "new table" in text and "old table" not in text and text.rstrip().endswith(END)
+
+
+def test_make_bench_keeps_the_mode_collapse_section(tmp_path):
+    from gankit.bench import write_sections
+
+    f = tmp_path / "BENCHMARKS.md"
+    write_sections(f, {"modes": ["## Mode collapse", "table"]})
+    write_sections(f, {"paper": ["## Paper nets", "rows"]})  # what make bench does: its own sections only
+    text = f.read_text()
+    assert "## Mode collapse\ntable" in text and "## Paper nets\nrows" in text
+    assert text.index("Paper nets") < text.index("Mode collapse")
+
+
+def test_cli_bench_modes_prints_tables_and_refuses_unknown_methods(tmp_path, tiny_methods, capsys):
+    assert main(["bench", "modes", "--data", "ring8", "--seeds", "1", "--runs", str(tmp_path), "--no-write"]) == 0
+    out = capsys.readouterr().out
+    assert "## Mode collapse" in out and "| shipped |" in out
+    assert main(["bench", "modes", "--methods", "nope", "--no-write"]) == 2
+    assert "unknown method 'nope'" in capsys.readouterr().err
+    assert main(["bench", "modes", "--data", "ring9", "--no-write"]) == 2
+    result = json.loads((tmp_path / "ring8" / "best" / "seed-0" / "result.json").read_text())
+    assert result["seed"] == 0
+
+
+@pytest.mark.slow
+def test_the_shipped_ring8_config_covers_every_mode_with_95_percent_high_quality(tmp_path):
+    # The goal of docs/modes.md, on one seed (the benchmark checks five): about 2 minutes on 1 core.
+    best = next(m for m in bench_modes.METHODS["ring8"] if m.key == "best")
+    out = bench_modes.run_one(best, 0, tmp_path / "r", log=lambda msg: None)
+    assert out["modes"] == 8 and out["hq_percent"] >= 95.0, out
