@@ -91,7 +91,7 @@ def test_decoded_once_then_cached_until_files_change(tmp_path, cache_home, monke
     cfg = DataConfig(name=f"folder:{root}", size=10)
     first = load(cfg)
     (cached,) = cache_home.glob("*.pt")
-    assert set(torch.load(cached, weights_only=True)) == {"images", "skipped", "format"}
+    assert set(torch.load(cached, weights_only=True)) == {"images", "skipped", "format", "folders"}
 
     def no_decoding(*a, **k):
         raise AssertionError("decoded again although the files did not change")

@@ -49,6 +49,9 @@ class ModelConfig:
     conv_width: int = 64  # conv nets: channels of the widest layer next to the image
     init_scale_g: float = 0.0  # weights U(-s, s) when > 0, else PyTorch's default init
     init_scale_d: float = 0.0
+    # G and D take the class: G adds a learned class embedding to its first layer, D is a
+    # projection discriminator. Needs a labelled data set (checked when the data is loaded).
+    conditional: bool = False
 
     def validate(self) -> None:
         from .nets import ACTIVATIONS, DISCRIMINATORS, GENERATORS, PRIORS

@@ -6,7 +6,7 @@ import json
 import os
 from pathlib import Path
 
-from . import checkpoint, config as config_mod, data, metrics
+from . import checkpoint, conditional, config as config_mod, data, metrics
 from .errors import GankitError
 from .sampling import draw, generator_from_state, load_npy
 
@@ -26,13 +26,19 @@ def evaluate_run(run: str | Path, names: str | list[str], samples: str | Path | 
     unknown = [m for m in names if m not in metrics.names()]
     if not names or unknown:
         raise GankitError(f"unknown metric(s) {', '.join(unknown) or '(none given)'} (known: {', '.join(metrics.names())})")
+    classes = None
     if samples:
         x = load_npy(samples)
     else:
         G, _, info, _ = generator_from_state(state, run, cfg.device)
-        x = draw(G, cfg, info, n, seed)
-    result = metrics.evaluate(x, data=data.load(cfg.data), metrics=names, config=cfg, seed=seed)
+        if cfg.model.conditional:  # every class equally often, so class_accuracy weighs them alike
+            x, classes = conditional.draw(G, cfg, info, n, seed)
+        else:
+            x = draw(G, cfg, info, n, seed)
+    result = metrics.evaluate(x, data=data.load(cfg.data), metrics=names, config=cfg, seed=seed, classes=classes)
     result.update({"seed": seed, "step": int(state["step"]), "samples": str(samples) if samples else f"{which} checkpoint"})
+    if classes is not None:
+        result["classes"] = "balanced"
     _merge_into(run / "metrics.json", result)
     return result
 

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import torch
 
-from . import data, plots
+from . import conditional, data, plots
 from .errors import GankitError
 from .paper_figures import paper_figures
-from .sampling import draw, load_generator
+from .sampling import draw, generate, load_generator
 
 
 def make_figures(run: str | Path) -> list[Path]:
@@ -21,6 +21,20 @@ def make_figures(run: str | Path) -> list[Path]:
     out = run / "figures"
     written = [plots.save_curves(run, out / "curves.png")]
     G, cfg, info, step = load_generator(run)
-    x = torch.from_numpy(draw(G, cfg, info, 64 if info["kind"] == "image" else 2000, seed=0))
-    written.append(plots.save_samples(x, data.load(cfg.data), out / "samples.png", title=f"step {step}"))
+    if cfg.model.conditional:
+        x, rows = _class_samples(G, cfg, info)
+    else:
+        x, rows = torch.from_numpy(draw(G, cfg, info, 64 if info["kind"] == "image" else 2000, seed=0)), None
+    written.append(plots.save_samples(x, data.load(cfg.data), out / "samples.png", title=f"step {step}", row_names=rows))
     return written + paper_figures(run)
+
+
+def _class_samples(G, cfg, info) -> tuple[torch.Tensor, list[str] | None]:
+    """A conditional run's picture: one row per class for images (titled with the class names),
+    balanced classes for points."""
+    if info["kind"] != "image":
+        return torch.from_numpy(conditional.draw(G, cfg, info, 2000, seed=0)[0]), None
+    k = int(info["num_classes"])
+    z, c = conditional.grid_noise(cfg.model.prior, cfg.model.z_dim, k, torch.Generator().manual_seed(0))
+    dev = next(G.parameters()).device
+    return generate(G, z.to(dev), info, c.to(dev)), conditional.class_names(info)[:conditional.GRID_ROWS]

@@ -25,9 +25,9 @@ from PIL import Image, ImageDraw
 
 from . import checkpoint, data, nets
 from .errors import GankitError
-from .losses import GENERATOR_LOSSES, discriminator_loss
+from .losses import GENERATOR_LOSSES, Examples, discriminator_loss, scores
 from .plots import _pyplot, image_grid
-from .sampling import generator_from_state, to_data_units
+from .sampling import generate, generator_from_state, to_data_units
 
 DPI = 100
 HIGHLIGHT = (255, 214, 0)  # the paper's yellow frame
@@ -53,7 +53,8 @@ class Nets:
         self.G, self.config, self.info, self.step = generator_from_state(state, path, "cpu")
         self.shape = tuple(int(v) for v in self.info["shape"].tolist())
         self.kind = self.info["kind"]
-        self.D = nets.build_discriminator(self.config.model, self.shape, self.kind)
+        self.num_classes = int(self.info["num_classes"]) if self.config.model.conditional else 0
+        self.D = nets.build_discriminator(self.config.model, self.shape, self.kind, self.num_classes)
         try:
             self.D.load_state_dict(state["D"])
         except RuntimeError as e:
@@ -63,6 +64,10 @@ class Nets:
     def noise(self, n: int, seed: int = 0) -> torch.Tensor:
         m = self.config.model
         return nets.sample_noise(m.prior, n, m.z_dim, torch.Generator().manual_seed(seed))
+
+    def classes(self, n: int) -> torch.Tensor | None:
+        """Balanced classes for n samples of a conditional run; None for an unconditional one."""
+        return torch.arange(n) % self.num_classes if self.num_classes else None
 
     def to_data_units(self, x: torch.Tensor) -> torch.Tensor:
         return to_data_units(x, self.info)
@@ -197,11 +202,11 @@ def gradient_norms(run: str | Path, n: int = 1000, seed: int = 0) -> dict:
     for step, path in ckpts:
         net = Nets(path)
         out["loss"] = net.config.train.loss
-        z = net.noise(n, seed)
+        z, c = net.noise(n, seed), net.classes(n)
         out["steps"].append(step)
         for name, loss_fn in GENERATOR_LOSSES.items():
             net.G.zero_grad(set_to_none=True)
-            logits = net.D(net.G(z))
+            logits = scores(net.D, Examples(net.G(z, c), c))
             loss_fn(logits).backward()
             norm = torch.sqrt(sum((p.grad.double() ** 2).sum() for p in net.G.parameters() if p.grad is not None))
             out[name].append(float(norm))
@@ -254,12 +259,10 @@ def nearest_training(samples: torch.Tensor, train: torch.Tensor, chunk: int = 40
 
 def figure2(run: str | Path, out: str | Path, n: int = 30, cols: int = 6, seed: int = 0) -> Path:
     """Samples with their nearest training image beside them, framed in yellow."""
-    from .sampling import sample
-
     net = Nets(checkpoint.resolve(run, "latest"))
     if net.kind != "image":
         raise GankitError(f"Figure 2 is for image runs; {run} models {net.kind}")
-    x = torch.from_numpy(sample(run, n, seed=seed))
+    x = generate(net.G, net.noise(n, seed), net.info, net.classes(n))  # what `gankit sample` draws
     dataset = data.load(net.config.data)
     nn_idx = nearest_training(x, dataset.train)
     h, w = net.shape[1:]
@@ -283,15 +286,18 @@ def figure2(run: str | Path, out: str | Path, n: int = 30, cols: int = 6, seed: 
 
 
 def figure3(run: str | Path, out: str | Path, rows: int = 6, steps: int = 10, seed: int = 0) -> Path:
-    """Each row: G along the straight line from z_a to z_b (both ends drawn from the prior)."""
+    """Each row: G along the straight line from z_a to z_b (both ends drawn from the prior); in a
+    conditional run each row holds one class (row r: class r mod the number of classes)."""
     net = Nets(checkpoint.resolve(run, "latest"))
     if net.kind != "image":
         raise GankitError(f"Figure 3 is for image runs; {run} models {net.kind}")
     ends = net.noise(2 * rows, seed)
     t = torch.linspace(0, 1, steps)[None, :, None]
     z = ((1 - t) * ends[:rows, None] + t * ends[rows:, None]).reshape(rows * steps, -1)
+    row_classes = net.classes(rows)
+    c = None if row_classes is None else row_classes.repeat_interleave(steps)
     with torch.no_grad():
-        x = net.to_data_units(net.G(z))
+        x = net.to_data_units(net.G(z, c))
     path = Path(out)
     path.parent.mkdir(parents=True, exist_ok=True)
     image_grid(x, nrow=steps, scale=max(1, 56 // max(net.shape[1:]))).save(path)
@@ -311,6 +317,8 @@ def paper_figures(run: str | Path, log=None) -> list[Path]:
     if net.kind == "image":
         written.append(figure2(run, out / "nearest.png"))
         written.append(figure3(run, out / "walks.png"))
+    elif net.shape == (1,) and net.num_classes:
+        log("figure1 skipped: a conditional run's D has no single curve D(x) to draw")
     elif net.shape == (1,):
         try:
             written.append(figure1(run, out / "figure1.png"))

@@ -35,11 +35,12 @@ class Recorder:
         if self.log is not None:
             self.log.message(text)
 
-    def samples(self, x: torch.Tensor, dataset: Any, step: int) -> Path | None:
+    def samples(self, x: torch.Tensor, dataset: Any, step: int, row_names: list[str] | None = None) -> Path | None:
+        """A picture of samples; `row_names`: a class-by-row grid of a conditional run."""
         if not self.enabled:
             return None
         path = self.run / "samples" / f"step-{step:07d}.png"
-        return plots.save_samples(x, dataset, path, title=f"step {step}")
+        return plots.save_samples(x, dataset, path, title=f"step {step}", row_names=row_names)
 
     def checkpoint(self, state: dict, name: str = "latest") -> None:
         """latest.pt (plus step-NNNNNNN.pt every train.keep_every steps), or `name`.pt."""

@@ -26,7 +26,7 @@ def generator_from_state(state: dict, run: str | Path = "the run", device: str |
         raise GankitError(f"checkpoint of {run} lacks data info; it was not written by gankit train")
     shape = tuple(int(v) for v in info["shape"].tolist())
     dev = resolve_device(device or cfg.device)
-    G = nets.build_generator(cfg.model, shape, info["kind"])
+    G = nets.build_generator(cfg.model, shape, info["kind"], num_classes=int(info.get("num_classes", 0)))
     try:
         G.load_state_dict(state["G"])
     except RuntimeError as e:

@@ -25,6 +25,7 @@ class EvalContext:
     config: Config = field(default_factory=Config)
     seed: int = 0
     cache: dict = field(default_factory=dict)  # shared between metrics of one evaluate call
+    classes: torch.Tensor | None = None  # the class each sample was asked for (conditional runs)
 
     @property
     def device(self) -> torch.device:
@@ -50,11 +51,12 @@ def names() -> list[str]:
 
 
 def evaluate(samples, data: str | Any = None, metrics: list[str] | str = ("modes",),
-             config: Config | None = None, seed: int = 0) -> dict[str, Any]:
+             config: Config | None = None, seed: int = 0, classes=None) -> dict[str, Any]:
     """Compute the named metrics of `samples` against a data set; returns one flat dict.
 
     `samples` is an array or tensor in the layout of `gankit sample` output; `data` is a data set
-    name, a loaded Dataset, or None to use `config.data`.
+    name, a loaded Dataset, or None to use `config.data`; `classes` (one label per sample) says
+    which class a conditional G was asked for.
     """
     from .. import data as data_mod
 
@@ -70,7 +72,11 @@ def evaluate(samples, data: str | Any = None, metrics: list[str] | str = ("modes
         data = data_mod.load(config.data)
     x = torch.as_tensor(np.asarray(samples, dtype=np.float32) if not torch.is_tensor(samples) else samples).float()
     check_samples(x, data)
-    ctx = EvalContext(samples=x, dataset=data, config=config, seed=seed)
+    if classes is not None:
+        classes = torch.as_tensor(np.asarray(classes)).long().reshape(-1)
+        if len(classes) != len(x):
+            raise GankitError(f"{len(classes)} class labels for {len(x)} samples; give one per sample")
+    ctx = EvalContext(samples=x, dataset=data, config=config, seed=seed, classes=classes)
     out: dict[str, Any] = {}
     for name in metrics:
         out.update(_METRICS[name](ctx))
@@ -89,7 +95,7 @@ def check_samples(x: torch.Tensor, dataset: Any) -> None:
         raise GankitError("samples hold NaN or inf values (regenerate them with `gankit sample`)")
 
 
-from . import classes, fd, kid, modes, parzen, prdc as _prdc_module, tabular, tracking  # noqa: E402,F401  (registers)
+from . import class_accuracy, classes, fd, kid, modes, parzen, prdc as _prdc_module, stacked, tabular, tracking  # noqa: E402,F401  (registers)
 from .fd import frechet_distance  # noqa: E402
 from .features import features  # noqa: E402
 from .kid import kernel_distance  # noqa: E402

@@ -33,11 +33,14 @@ def attach(session: Any) -> None:
     if not every or session.dataset.kind != "image":
         return
     cfg = session.config
-    # One fixed noise set for every evaluation, so FD moves only because G does.
+    # One fixed noise set for every evaluation, so FD moves only because G does; a conditional
+    # run's G is asked for every class equally often.
     z = _fixed_noise(cfg)
+    k = getattr(session, "num_classes", 0)
+    c = torch.arange(len(z)) % k if k else None
 
     def hook(s: Any, step: int) -> dict | None:
-        return evaluate_session(s, step, z) if step % every == 0 else None
+        return evaluate_session(s, step, z, c) if step % every == 0 else None
 
     session.hooks.append(hook)
 
@@ -49,12 +52,14 @@ def _fixed_noise(cfg: Config) -> torch.Tensor:
     return sample_noise(cfg.model.prior, cfg.train.eval_n, cfg.model.z_dim, gen)
 
 
-def evaluate_session(s: Any, step: int, z: torch.Tensor) -> dict:
+def evaluate_session(s: Any, step: int, z: torch.Tensor, c: torch.Tensor | None = None) -> dict:
     """Measure G now and keep best.pt when FD improved. Returns what to add to this step's log row."""
     t0 = time.monotonic()
     from ..sampling import generate
 
-    x = torch.cat([generate(s.raw_G, z[i:i + EVAL_BATCH].to(s.device), s.info) for i in range(0, len(z), EVAL_BATCH)])
+    x = torch.cat([generate(s.raw_G, z[i:i + EVAL_BATCH].to(s.device), s.info,
+                            None if c is None else c[i:i + EVAL_BATCH].to(s.device))
+                   for i in range(0, len(z), EVAL_BATCH)])
     with torch.random.fork_rng(devices=[s.device] if s.device.type == "cuda" else []):
         result = training_eval(x, s.dataset, s.config, seed=s.config.seed)
     if not result:
