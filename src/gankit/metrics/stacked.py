@@ -10,7 +10,7 @@ them in mode m and p_m = n_m / n:
     stacked_kl    = KL(p ‖ uniform) = Σ_m p_m log(p_m K³) in nats, their "reverse KL": 0 when every
                     mode is equally frequent, log K³ ≈ 6.91 when all samples share one mode.
 Read both against real stacked images, which score below the ideal (1000, ~0) because the
-classifier errs (`gankit evaluate RUN --metrics stacked_modes --samples real.npy`, docs/modes.md).
+classifier errs (docs/stacked.md measures both).
 """
 
 from __future__ import annotations
