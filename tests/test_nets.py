@@ -130,12 +130,13 @@ COND = dict(conditional=True, z_dim=6, g_hidden=[16], d_hidden=[16])
 @pytest.mark.parametrize("g,d,shape,kind", [("mlp", "mlp", (1, 8, 8), "image"), ("mlp", "maxout", (2,), "points"),
                                             ("conv", "conv", (1, 8, 8), "image"), ("paper-mnist", "paper-mnist", (1, 8, 8), "image")])
 def test_conditional_nets_take_the_class_and_different_classes_differ(g, d, shape, kind):
-    from gankit.nets import ConditionalGenerator, ProjectionDiscriminator
+    from gankit.nets import ConditionalConvGenerator, ConditionalGenerator, ProjectionDiscriminator
 
     cfg = ModelConfig(g=g, d=d, conv_width=4, **COND)
     torch.manual_seed(0)
     G, D = build_generator(cfg, shape, kind, num_classes=5), build_discriminator(cfg, shape, kind, num_classes=5)
-    assert isinstance(G, ConditionalGenerator) and isinstance(D, ProjectionDiscriminator)
+    assert isinstance(G, ConditionalConvGenerator if g == "conv" else ConditionalGenerator)
+    assert isinstance(D, ProjectionDiscriminator)
     G.eval(), D.eval()
     z = torch.randn(4, 6)
     x0, x3 = G(z, torch.zeros(4, dtype=torch.long)), G(z, torch.full((4,), 3))
@@ -162,6 +163,23 @@ def test_conditional_generator_is_its_base_on_z_and_the_one_hot():
     z, c = torch.randn(5, 6), torch.tensor([0, 1, 2, 3, 1])
     onehot = torch.eye(4)[c]
     assert torch.allclose(G(z, c), G.base(torch.cat([z, onehot], 1)))
+
+
+def test_conditional_conv_generator_is_the_conv_net_on_the_one_hot_until_its_batch_norms_learn_a_class():
+    from gankit.nets import ConvGenerator
+
+    cfg = ModelConfig(g="conv", z_dim=6, conv_width=4, conditional=True)
+    G = build_generator(cfg, (1, 8, 8), "image", num_classes=3)
+    plain = ConvGenerator(6 + 3, (1, 8, 8), 4)
+    plain.load_state_dict({k: v for k, v in G.state_dict().items() if not k.startswith(("gains", "shifts"))})
+    G.eval(), plain.eval()
+    z, c = torch.randn(5, 6), torch.tensor([0, 1, 2, 1, 0])
+    # Gains and shifts start at zero: [z; onehot(c)] through the plain conv net.
+    assert torch.allclose(G(z, c), plain(torch.cat([z, torch.eye(3)[c]], 1)), atol=1e-6)
+    with torch.no_grad():  # class 1's shift after the last batch norm: y = BN(h) * (1 + 0) + 0.5
+        G.shifts[1].weight[1].fill_(0.5)
+    moved = (G(z, c) - plain(torch.cat([z, torch.eye(3)[c]], 1))).flatten(1).abs().amax(1)
+    assert moved[c == 1].min() > 1e-3 and moved[c != 1].max() < 1e-6  # only class 1's samples change
 
 
 def test_projection_discriminator_on_a_hand_case():

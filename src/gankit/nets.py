@@ -253,6 +253,34 @@ class ConditionalGenerator(nn.Module):
         return self.base(torch.cat([z, onehot], 1))
 
 
+class ConditionalConvGenerator(ConvGenerator):
+    """ConvGenerator(z, c): the class's one-hot beside z, and conditional batch norm (de Vries et
+    al., 2017; the generator of Miyato & Koyama, 2018): after each batch norm, a per-class gain and
+    shift, y = BN(h) · (1 + γ_c) + β_c, starting at γ_c = β_c = 0, so the class also shapes every
+    layer's features, not only the first one's input."""
+
+    def __init__(self, num_classes: int, z_dim: int, out_shape: tuple[int, ...], width: int = 64,
+                 output_bias: torch.Tensor | None = None):
+        super().__init__(z_dim + num_classes, out_shape, width, output_bias)
+        self.num_classes = num_classes
+        widths = (self.fc[1].num_features, self.up[1].num_features)
+        self.gains = nn.ModuleList(nn.Embedding(num_classes, w) for w in widths)
+        self.shifts = nn.ModuleList(nn.Embedding(num_classes, w) for w in widths)
+        for e in (*self.gains, *self.shifts):
+            nn.init.zeros_(e.weight)
+
+    def _cbn(self, i: int, h: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
+        shape = (len(c), -1) + (1,) * (h.ndim - 2)
+        return h * (1 + self.gains[i](c).view(shape)) + self.shifts[i](c).view(shape)
+
+    def forward(self, z: torch.Tensor, c: torch.Tensor | None = None) -> torch.Tensor:
+        c = _classes(c, "generator")
+        h = self.fc[0](torch.cat([z, nn.functional.one_hot(c, self.num_classes).to(z.dtype)], 1))
+        h = self.fc[2](self._cbn(0, self.fc[1](h), c)).view(len(z), 2 * self.width, self.s0, self.s0)
+        h = self.up[2](self._cbn(1, self.up[1](self.up[0](h)), c))
+        return torch.sigmoid(self.up[3](h) + self.out_bias)
+
+
 class ProjectionDiscriminator(nn.Module):
     """A projection discriminator (Miyato & Koyama, 2018): logit = ψ(φ(x)) + ⟨embed(c), φ(x)⟩.
 
@@ -346,6 +374,9 @@ def build_generator(cfg: ModelConfig, shape: tuple[int, ...], kind: str,
     if not cfg.conditional:
         return GENERATORS[cfg.g](cfg, tuple(shape), kind, pixel_mean)
     _check_num_classes(num_classes)
+    if cfg.g == "conv":
+        _require_conv_shape(shape, kind, "g")
+        return ConditionalConvGenerator(num_classes, cfg.z_dim, tuple(shape), cfg.conv_width, _pixel_logits(pixel_mean))
     wider = dataclasses.replace(cfg, z_dim=cfg.z_dim + num_classes)  # z and the class's one-hot
     return ConditionalGenerator(GENERATORS[cfg.g](wider, tuple(shape), kind, pixel_mean), num_classes)
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import torch
 
+from ..conditional import balanced
 from ..config import Config
 from . import evaluate
 
@@ -37,7 +38,7 @@ def attach(session: Any) -> None:
     # run's G is asked for every class equally often.
     z = _fixed_noise(cfg)
     k = getattr(session, "num_classes", 0)
-    c = torch.arange(len(z)) % k if k else None
+    c = balanced(len(z), k) if k else None
 
     def hook(s: Any, step: int) -> dict | None:
         return evaluate_session(s, step, z, c) if step % every == 0 else None
