@@ -52,7 +52,8 @@ def test_deterministic_from_the_seed_and_refuses_colour_bases():
         num_classes=10)
     a, b, c = stacked(base, "s", 100), stacked(base, "s", 100), stacked(base, "s", 100, seed=7)
     assert torch.equal(a.train, b.train) and torch.equal(a.test, b.test)
-    assert not torch.equal(a.train, c.train)
+    assert not torch.equal(a.train, c.train) and not torch.equal(a.test, c.test)
+    assert torch.equal(stacked(base, "s", 300).test, a.test)  # held-out stacks do not depend on data.n
     assert a.stacked_from is base and a.train_labels is None and a.val is None and a.test.shape == (10_000, 3, 4, 4)
     with pytest.raises(GankitError, match="single-channel"):
         stacked(a, "s2", 10)

@@ -33,8 +33,24 @@ def test_real_stacks_cover_nearly_every_mode_and_one_image_covers_one(digits_sta
     real = metrics.evaluate(digits_stacks.test, data=digits_stacks, metrics=["stacked_modes"])
     # 10,000 stacks of 1000 equally likely triples, each channel read at ~98% accuracy.
     assert real["stacked_modes"] >= 990 and real["stacked_kl"] < 0.15 and real["classifier_accuracy"] > 0.9
+    assert real["stacked_confident"] > 0.5 and real["stacked_modes_confident"] <= real["stacked_modes"]
     one = metrics.evaluate(digits_stacks.test[:1].repeat(500, 1, 1, 1), data=digits_stacks, metrics=["stacked_modes"])
     assert one["stacked_modes"] == 1 and one["stacked_kl"] == pytest.approx(math.log(1000))
+    assert one["stacked_confident"] in (0.0, 1.0) and one["stacked_modes_confident"] == int(one["stacked_confident"])
+
+
+def test_confidence_is_the_classifiers_probability_of_each_channel(digits_stacks):
+    from gankit.metrics.features import fit
+    from gankit.metrics.stacked import channel_classes
+
+    net, _ = fit(digits_stacks.stacked_from)
+    x = digits_stacks.test[:40]
+    classes, confidence = channel_classes(net, x)
+    with torch.no_grad():
+        probs = net(x[:, 1:2]).softmax(1)  # the middle channel, classified on its own
+    assert torch.equal(classes[:, 1], probs.argmax(1)) and torch.allclose(confidence[:, 1], probs.amax(1))
+    blank = metrics.evaluate(torch.full((50, 3, 8, 8), 0.5), data=digits_stacks, metrics=["stacked_modes"])
+    assert blank["stacked_modes"] == 1
 
 
 def test_a_generator_that_drops_a_class_in_one_channel_loses_a_tenth_of_the_modes(digits_stacks):

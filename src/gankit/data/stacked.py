@@ -47,16 +47,16 @@ def stacked(base: Dataset, name: str, n: int = DEFAULT_N, seed: int = SEED) -> D
     """The stacked data set built from a labelled single-channel image set."""
     if base.kind != "image" or base.shape[0] != 1 or base.train_labels is None:
         raise GankitError(f"{name} needs a labelled single-channel image set to stack, not {base.name}")
-    gen = torch.Generator().manual_seed(seed)
-
-    def part(x: torch.Tensor | None, y: torch.Tensor | None, size: int) -> torch.Tensor | None:
+    def part(x: torch.Tensor | None, y: torch.Tensor | None, size: int, split: int) -> torch.Tensor | None:
+        # A generator per split, so the held-out stacks do not depend on data.n.
+        gen = torch.Generator().manual_seed(seed if split == 0 else seed * 1_000_003 + split)
         return None if x is None or y is None or len(x) == 0 else stack(x, y, size, gen)[0]
 
     return Dataset(
         name=name, kind="image",
-        train=stack(base.train, base.train_labels, n, gen)[0],
-        val=part(base.val, base.val_labels, HELDOUT_N),
-        test=part(base.test, base.test_labels, HELDOUT_N),
+        train=part(base.train, base.train_labels, n, 0),
+        val=part(base.val, base.val_labels, HELDOUT_N, 1),
+        test=part(base.test, base.test_labels, HELDOUT_N, 2),
         source=f"{CHANNELS} stacked {base.name} images ({base.source})", stacked_from=base,
     )
 
