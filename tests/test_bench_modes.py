@@ -69,10 +69,3 @@ def test_cli_bench_modes_prints_tables_and_refuses_unknown_methods(tmp_path, tin
     result = json.loads((tmp_path / "ring8" / "best" / "seed-0" / "result.json").read_text())
     assert result["seed"] == 0
 
-
-@pytest.mark.slow
-def test_the_shipped_ring8_config_covers_every_mode_with_95_percent_high_quality(tmp_path):
-    # The goal of docs/modes.md, on one seed (the benchmark checks five): about 2 minutes on 1 core.
-    best = next(m for m in bench_modes.METHODS["ring8"] if m.key == "best")
-    out = bench_modes.run_one(best, 0, tmp_path / "r", log=lambda msg: None)
-    assert out["modes"] == 8 and out["hq_percent"] >= 95.0, out

@@ -27,7 +27,7 @@ HERE = Path(__file__).resolve().parent
 
 
 def tiny(*extra):
-    return config.load(CONFIGS / "ring8.toml", TINY + list(extra))
+    return config.load(CONFIGS / "ring8-gan.toml", TINY + list(extra))
 
 
 def ck(run, name="latest.pt"):
@@ -248,11 +248,11 @@ def test_kill_9_at_random_moments_then_resume_ends_bit_identical(tmp_path):
     """SIGKILL during steps, inside checkpoint writes and inside sample writes; resume each time."""
     sets = TINY + ["train.steps=80", "train.checkpoint_every=5", "train.sample_every=10"]
     straight = tmp_path / "straight"
-    train(config.load(CONFIGS / "ring8.toml", sets), straight, quiet=True)
+    train(config.load(CONFIGS / "ring8-gan.toml", sets), straight, quiet=True)
 
     run = tmp_path / "run"
     env = {**os.environ, "OMP_NUM_THREADS": "1", "SLOW_RENAME": "0.15"}
-    new = [sys.executable, str(HERE / "slow_renames.py"), "train", "--config", str(CONFIGS / "ring8.toml"),
+    new = [sys.executable, str(HERE / "slow_renames.py"), "train", "--config", str(CONFIGS / "ring8-gan.toml"),
            *[a for s in sets for a in ("--set", s)], "--out", str(run)]
     again = [sys.executable, str(HERE / "slow_renames.py"), "train", "--resume", str(run)]
     folder, samples = run / "checkpoints", run / "samples"

@@ -30,7 +30,7 @@ def gankit(*args, check=True, cwd=None):
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     out = tmp_path_factory.mktemp("cli") / "run"
-    gankit("train", "--config", CONFIGS / "ring8.toml", *FAST, "--out", out)
+    gankit("train", "--config", CONFIGS / "ring8-gan.toml", *FAST, "--out", out)
     return out
 
 
@@ -72,11 +72,11 @@ def _one_line_error(p):
 
 @pytest.mark.parametrize("args, needle", [
     (["train", "--config", "nope.toml", "--out", "x"], "not found"),
-    (["train", "--config", CONFIGS / "ring8.toml", "--set", "data.name=mnist", "--set", "data.dir=.", "--out", "x"], "mnist"),
-    (["train", "--config", CONFIGS / "ring8.toml", "--set", "no.such.key=1", "--out", "x"], "no.such.key"),
-    (["train", "--config", CONFIGS / "ring8.toml", "--set", "train.batch_size=-4", "--out", "x"], "train.batch_size"),
-    (["train", "--config", CONFIGS / "ring8.toml", "--set", "train.k=0", "--out", "x"], "train.k"),
-    (["train", "--config", CONFIGS / "ring8.toml", "--set", "data.name=nosuch", "--out", "x"], "unknown data set"),
+    (["train", "--config", CONFIGS / "ring8-gan.toml", "--set", "data.name=mnist", "--set", "data.dir=.", "--out", "x"], "mnist"),
+    (["train", "--config", CONFIGS / "ring8-gan.toml", "--set", "no.such.key=1", "--out", "x"], "no.such.key"),
+    (["train", "--config", CONFIGS / "ring8-gan.toml", "--set", "train.batch_size=-4", "--out", "x"], "train.batch_size"),
+    (["train", "--config", CONFIGS / "ring8-gan.toml", "--set", "train.k=0", "--out", "x"], "train.k"),
+    (["train", "--config", CONFIGS / "ring8-gan.toml", "--set", "data.name=nosuch", "--out", "x"], "unknown data set"),
     (["train", "--resume", "no-such-run"], "no such run"),
     (["train", "--frobnicate"], "unrecognized arguments"),
     (["frobnicate"], "invalid choice"),
@@ -92,7 +92,7 @@ def test_bad_input_leaves_existing_files_alone(run, tmp_path):
     before = ck.read_bytes()
     _one_line_error(gankit("sample", run, "--n", 0, "--out", tmp_path / "z.npy", check=False))
     assert not (tmp_path / "z.npy").exists()
-    _one_line_error(gankit("train", "--config", CONFIGS / "ring8.toml", "--out", run, check=False))
+    _one_line_error(gankit("train", "--config", CONFIGS / "ring8-gan.toml", "--out", run, check=False))
     _one_line_error(gankit("sample", run, "--n", 5, "--out", "/proc/nope/z.npy", check=False))
     _one_line_error(gankit("evaluate", run, "--metrics", "nosuch", check=False))
     assert ck.read_bytes() == before
@@ -155,7 +155,7 @@ def test_ctrl_c_saves_and_the_run_resumes_exactly(tmp_path):
     import time
 
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    args = [sys.executable, "-m", "gankit", "train", "--config", str(CONFIGS / "ring8.toml"), *map(str, FAST),
+    args = [sys.executable, "-m", "gankit", "train", "--config", str(CONFIGS / "ring8-gan.toml"), *map(str, FAST),
             "--set", "train.steps=1000000", "--out", str(tmp_path / "cut")]
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
     log = tmp_path / "cut" / "log.jsonl"
@@ -169,7 +169,7 @@ def test_ctrl_c_saves_and_the_run_resumes_exactly(tmp_path):
     step = torch.load(tmp_path / "cut" / "checkpoints" / "latest.pt", weights_only=True)["step"]
     assert step >= 30
     gankit("train", "--resume", tmp_path / "cut", "--set", f"train.steps={step + 25}")
-    gankit("train", "--config", CONFIGS / "ring8.toml", *FAST, "--set", f"train.steps={step + 25}", "--out", tmp_path / "straight")
+    gankit("train", "--config", CONFIGS / "ring8-gan.toml", *FAST, "--set", f"train.steps={step + 25}", "--out", tmp_path / "straight")
     a = torch.load(tmp_path / "cut" / "checkpoints" / "latest.pt", weights_only=True)
     b = torch.load(tmp_path / "straight" / "checkpoints" / "latest.pt", weights_only=True)
     assert a["step"] == b["step"] == step + 25

@@ -14,7 +14,7 @@ def test_every_shipped_config_loads():
 
 
 def test_toml_round_trip_keeps_every_key():
-    cfg = config.load(CONFIGS / "ring8.toml", ["train.steps=7", "model.g_hidden=[3, 4]"])
+    cfg = config.load(CONFIGS / "ring8-gan.toml", ["train.steps=7", "model.g_hidden=[3, 4]"])
     again = config.from_toml_text(cfg.to_toml())
     assert again == cfg and again.train.steps == 7 and again.model.g_hidden == [3, 4]
 
@@ -39,7 +39,7 @@ def test_toml_round_trip_keeps_every_key():
 ])
 def test_bad_overrides_name_the_key(item, key):
     with pytest.raises(GankitError, match=key.replace(".", r"\.")):
-        config.load(CONFIGS / "ring8.toml", [item])
+        config.load(CONFIGS / "ring8-gan.toml", [item])
 
 
 def test_unknown_key_in_file_is_named(tmp_path):

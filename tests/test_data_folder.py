@@ -91,7 +91,7 @@ def test_decoded_once_then_cached_until_files_change(tmp_path, cache_home, monke
     cfg = DataConfig(name=f"folder:{root}", size=10)
     first = load(cfg)
     (cached,) = cache_home.glob("*.pt")
-    assert set(torch.load(cached, weights_only=True)) == {"images", "skipped", "format"}
+    assert set(torch.load(cached, weights_only=True)) == {"images", "skipped", "format", "folders"}
 
     def no_decoding(*a, **k):
         raise AssertionError("decoded again although the files did not change")
@@ -164,3 +164,50 @@ def test_sixteen_bit_gray_is_scaled_by_its_range(tmp_path):
     ds = load(DataConfig(name=f"folder:{tmp_path}", size=10))
     assert ds.train.shape == (1, 1, 10, 10)
     assert colours(ds.train) == [(round(30000 / 65535 * 255),)]
+
+
+def test_sub_folders_are_classes_sorted_by_name(tmp_path):
+    root = tmp_path / "classes"
+    colours = {"red": RED, "blue": BLUE, "grey": GREY}
+    for name, colour in colours.items():
+        for i in range(4):
+            solid(root / name / f"{i}.png", colour)
+    solid(root / "red" / "deeper" / "4.png", RED)  # any depth below a class folder is that class
+    cfg = DataConfig(name=f"folder:{root}", size=6)
+    ds = load(cfg)
+    assert ds.num_classes == 3 and ds.class_names == ["blue", "grey", "red"]
+    for split, labels in ((ds.train, ds.train_labels), (ds.val, ds.val_labels), (ds.test, ds.test_labels)):
+        assert len(split) == len(labels)
+        for x, y in zip(split, labels):
+            want = colours[ds.class_names[y]]
+            assert tuple(int(v) for v in (x[:, 0, 0] * 255).round()) == want
+    assert len(ds.train) + len(ds.val) + len(ds.test) == 13
+    again = load(cfg)  # from the cache: the same labels
+    assert torch.equal(again.train_labels, ds.train_labels) and again.class_names == ds.class_names
+    assert "3 classes (sub-folders)" in probe(cfg).detail
+    info = ds.info()
+    assert info["num_classes"] == 3 and info["class_names"] == '["blue", "grey", "red"]'
+
+
+@pytest.mark.parametrize("layout", ["flat", "mixed", "one-sub-folder"])
+def test_flat_mixed_or_single_folder_is_unlabelled(tmp_path, layout):
+    root = tmp_path / layout
+    if layout in ("flat", "mixed"):
+        solid(root / "a.png", RED)
+        solid(root / "b.png", BLUE)
+    if layout in ("mixed", "one-sub-folder"):
+        solid(root / "cats" / "c.png", GREY)
+        solid(root / "cats" / "d.png", RED)
+    ds = load(DataConfig(name=f"folder:{root}", size=6))
+    assert ds.train_labels is None and ds.num_classes == 0 and ds.info()["class_names"] == "[]"
+
+
+def test_conditional_training_on_an_unlabelled_folder_is_refused(tmp_path):
+    from gankit import config
+    from gankit.train import train
+
+    solid(tmp_path / "flat" / "a.png", RED)
+    solid(tmp_path / "flat" / "b.png", BLUE)
+    cfg = config.load(None, [f"data.name=folder:{tmp_path / 'flat'}", "data.size=8", "model.conditional=true"])
+    with pytest.raises(GankitError, match="model.conditional = true needs class labels.*one sub-folder per class"):
+        train(cfg, tmp_path / "run", quiet=True)

@@ -31,7 +31,7 @@ def test_demo_refuses_a_folder_it_did_not_make(tmp_path, capsys):
     from gankit.train import train
 
     run = tmp_path / "ring8"
-    train(config.load(CONFIGS / "ring8.toml", ["train.steps=2", "train.log_every=1", "train.sample_every=0",
+    train(config.load(CONFIGS / "ring8-gan.toml", ["train.steps=2", "train.log_every=1", "train.sample_every=0",
                                                "model.g_hidden=[8]", "model.d_hidden=[8]"]), run, quiet=True)
     before = {p: p.read_bytes() for p in run.rglob("*") if p.is_file()}
     assert demo.main(["--out", str(run), "--time-limit", "1"]) == 2

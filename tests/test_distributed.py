@@ -175,18 +175,18 @@ def rows(run):
 def ring8_two(tmp_path_factory):
     """A 2-process ring8 run of 100 steps (checkpoints at 50 and 100, both kept as step files)."""
     run = tmp_path_factory.mktemp("two") / "run"
-    p = torchrun("train", "--config", CONFIGS / "ring8.toml", *sets(RING8), "--out", run)
+    p = torchrun("train", "--config", CONFIGS / "ring8-gan.toml", *sets(RING8), "--out", run)
     return run, p
 
 
 @pytest.mark.slow
 def test_two_processes_compute_what_one_process_computes_on_ring8(ring8_two, tmp_path):
     run, p = ring8_two
-    one = train(config.load(CONFIGS / "ring8.toml", RING8), tmp_path / "one", quiet=True)
+    one = train(config.load(CONFIGS / "ring8-gan.toml", RING8), tmp_path / "one", quiet=True)
     two = latest(run)
     assert two["step"] == 100 and two["world_size"] == 2
     assert not any(k.startswith("module.") for k in two["G"])  # plain keys: loads in one process
-    init = train(config.load(CONFIGS / "ring8.toml", RING8 + ["train.steps=0"]), tmp_path / "init", quiet=True)
+    init = train(config.load(CONFIGS / "ring8-gan.toml", RING8 + ["train.steps=0"]), tmp_path / "init", quiet=True)
     diff = relative_difference(one.G.state_dict(), two["G"])
     moved = relative_difference(one.G.state_dict(), init.G.state_dict())
     assert diff <= 1e-3 and moved > 1000 * diff, (diff, moved)
@@ -260,7 +260,7 @@ def test_a_two_process_run_resumes_on_one_or_two_processes(ring8_two, tmp_path, 
 
 @pytest.mark.slow
 def test_bad_input_on_two_processes_is_one_line_and_exit_2(tmp_path):
-    p = gankit("train", "--nproc", 2, "--config", CONFIGS / "ring8.toml", *sets(RING8 + ["train.batch_size=33"]),
+    p = gankit("train", "--nproc", 2, "--config", CONFIGS / "ring8-gan.toml", *sets(RING8 + ["train.batch_size=33"]),
                "--out", tmp_path / "r", check=False)
     assert p.returncode == 2, p.stderr
     errors = [line for line in p.stderr.splitlines() if "error" in line.lower()]
@@ -271,7 +271,7 @@ def test_bad_input_on_two_processes_is_one_line_and_exit_2(tmp_path):
 @pytest.mark.slow
 def test_sigterm_on_two_processes_saves_exits_0_and_says_how_to_resume(tmp_path):
     run = tmp_path / "run"
-    args = [sys.executable, "-m", "gankit", "train", "--nproc", "2", "--config", str(CONFIGS / "ring8.toml"),
+    args = [sys.executable, "-m", "gankit", "train", "--nproc", "2", "--config", str(CONFIGS / "ring8-gan.toml"),
             *sets(RING8 + ["train.steps=1000000", "train.log_every=10", "train.checkpoint_every=1000000"]),
             "--out", str(run)]
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=_env(),
@@ -302,7 +302,7 @@ def test_two_nodes_on_localhost_train_one_run(tmp_path):
     port = _free_port()
     cmd = [sys.executable, "-m", "torch.distributed.run", "--nnodes=2", "--nproc-per-node=1", "--rdzv-backend=c10d",
            f"--rdzv-endpoint=127.0.0.1:{port}", "--rdzv-id=two-nodes", "-m", "gankit", "train",
-           "--config", str(CONFIGS / "ring8.toml"), *sets(RING8 + ["train.steps=20", "train.log_every=10"]),
+           "--config", str(CONFIGS / "ring8-gan.toml"), *sets(RING8 + ["train.steps=20", "train.log_every=10"]),
            "--out", str(tmp_path / "run")]
     nodes = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(),
                               start_new_session=True) for _ in range(2)]

@@ -22,7 +22,7 @@ TINY = ["train.steps=30", "train.batch_size=32", "train.log_every=10", "train.sa
 @pytest.fixture
 def run(tmp_path):
     out = tmp_path / "ring8"
-    train(config.load(CONFIGS / "ring8.toml", TINY), out, quiet=True)
+    train(config.load(CONFIGS / "ring8-gan.toml", TINY), out, quiet=True)
     return out
 
 

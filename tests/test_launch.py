@@ -22,12 +22,12 @@ def test_several_machines_meet_at_the_rendezvous_endpoint():
     (["--nproc", "2", "--nnodes", "2"], "--nnodes > 1 needs --rdzv-endpoint"),
 ])
 def test_bad_launch_options_are_one_line_errors(capsys, tmp_path, argv, needle):
-    assert main(["train", *argv, "--config", "configs/ring8.toml", "--out", str(tmp_path / "r")]) == 2
+    assert main(["train", *argv, "--config", "configs/ring8-gan.toml", "--out", str(tmp_path / "r")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and needle in err[0]
 
 
 def test_nproc_inside_torchrun_is_refused(capsys, tmp_path, monkeypatch):
     monkeypatch.setenv("LOCAL_RANK", "0")
-    assert main(["train", "--nproc", "2", "--config", "configs/ring8.toml", "--out", str(tmp_path / "r")]) == 2
+    assert main(["train", "--nproc", "2", "--config", "configs/ring8-gan.toml", "--out", str(tmp_path / "r")]) == 2
     assert "already started by torchrun" in capsys.readouterr().err

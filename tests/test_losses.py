@@ -103,7 +103,7 @@ def test_the_log_averages_each_statistic_over_all_k_discriminator_steps(tmp_path
             return losses.Objective(value, {"d_real": torch.tensor(float(self.calls)), "d_fake": torch.tensor(0.0)})
 
     monkeypatch.setitem(losses._LOSSES, "counting", lambda t, u: Counting())
-    cfg = config.load(CONFIGS / "ring8.toml", ["train.loss=counting", "train.k=3", "train.steps=2", "train.log_every=1",
+    cfg = config.load(CONFIGS / "ring8-gan.toml", ["train.loss=counting", "train.k=3", "train.steps=2", "train.log_every=1",
                                                "train.sample_every=0", "model.g_hidden=[8]", "model.d_hidden=[8]"])
     train(cfg, tmp_path / "r", quiet=True)
     rows = [json.loads(line) for line in (tmp_path / "r" / "log.jsonl").read_text().splitlines()]
@@ -279,7 +279,7 @@ def test_each_loss_trains_end_to_end_and_logs_its_statistics(tmp_path, sets):
 
     from conftest import CONFIGS
 
-    cfg = config.load(CONFIGS / "ring8.toml", sets + ["train.steps=6", "train.log_every=3", "train.sample_every=0",
+    cfg = config.load(CONFIGS / "ring8-gan.toml", sets + ["train.steps=6", "train.log_every=3", "train.sample_every=0",
                                                       "train.batch_size=16", "model.g_hidden=[8]", "model.d_hidden=[8]"])
     train(cfg, tmp_path / "r", quiet=True)
     rows = [json.loads(line) for line in (tmp_path / "r" / "log.jsonl").read_text().splitlines()]

@@ -23,7 +23,7 @@ TINY = ["train.steps=200", "train.batch_size=32", "train.log_every=5", "train.sa
 def test_sigterm_stops_at_a_step_boundary_saves_and_reports_terminated(tmp_path, monkeypatch):
     from gankit.train import Session
 
-    cfg = config.load(CONFIGS / "ring8.toml", TINY)
+    cfg = config.load(CONFIGS / "ring8-gan.toml", TINY)
     real = Session.after_step
 
     def after_step(self, step, **values):
@@ -43,7 +43,7 @@ def test_sigterm_stops_at_a_step_boundary_saves_and_reports_terminated(tmp_path,
 
 def test_sigterm_on_the_command_line_exits_0_with_the_resume_command(tmp_path):
     run = tmp_path / "r"
-    args = [sys.executable, "-m", "gankit", "train", "--config", str(CONFIGS / "ring8.toml"),
+    args = [sys.executable, "-m", "gankit", "train", "--config", str(CONFIGS / "ring8-gan.toml"),
             *[a for s in TINY + ["train.steps=1000000"] for a in ("--set", s)], "--out", str(run)]
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, "OMP_NUM_THREADS": "1"})

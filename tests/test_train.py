@@ -14,7 +14,7 @@ TINY = ["train.steps=30", "train.batch_size=32", "train.log_every=5", "train.sam
 
 
 def tiny(*extra):
-    return config.load(CONFIGS / "ring8.toml", TINY + list(extra))
+    return config.load(CONFIGS / "ring8-gan.toml", TINY + list(extra))
 
 
 def weights(module):
@@ -189,7 +189,7 @@ def test_a_closed_console_does_not_stop_training(tmp_path):
     import sys
 
     run = tmp_path / "r"
-    args = [sys.executable, "-m", "gankit", "train", "--config", str(CONFIGS / "ring8.toml"),
+    args = [sys.executable, "-m", "gankit", "train", "--config", str(CONFIGS / "ring8-gan.toml"),
             *[f"--set={s}" for s in TINY], "--set", "train.steps=300", "--set", "train.log_every=1",
             "--set", "train.checkpoint_every=1000", "--out", str(run)]
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,

@@ -53,6 +53,9 @@ class ModelConfig:
     spectral_norm: bool = False  # spectral normalization of D's layers (Miyato et al. 2018)
     pack: int = 1  # PacGAN (Lin et al. 2018): D judges `pack` examples at once; 1 = off
     minibatch_std: int = 0  # group size of a minibatch standard deviation feature in D (Karras et al. 2018); 0 = off
+    # G and D take the class: G adds a learned class embedding to its first layer, D is a
+    # projection discriminator. Needs a labelled data set (checked when the data is loaded).
+    conditional: bool = False
 
     def validate(self) -> None:
         from .nets import ACTIVATIONS, DISCRIMINATORS, GENERATORS, PRIORS

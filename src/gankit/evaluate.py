@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import checkpoint, config as config_mod, data, metrics
+from . import checkpoint, conditional, config as config_mod, data, metrics
 from .errors import GankitError
 from .sample_files import load_npy, sha256
 from .sampling import generator_from_state
@@ -36,15 +36,18 @@ def evaluate_run(run: str | Path, names: str | list[str], samples: str | Path | 
     for item in overrides:
         config_mod.apply_override(raw, item)
     cfg = config_mod.from_dict(raw)
+    classes = None
     if samples:
         x = load_npy(samples)
         source = {"source": "samples", "samples": str(Path(samples).resolve()), "samples_sha256": sha256(samples)}
     else:
         label = which if which in ("latest", "best") else str(path.resolve())
         G = generator_from_state(state, label, ema=ema, device=cfg.device, where=str(run))
-        x = G.draw(n, seed)
-        source = {"source": "checkpoint", **G.provenance()}
-    each = metrics.evaluate_each(x, data=data.load(cfg.data), metrics=names, config=cfg, seed=seed)
+        if G.conditional:  # every class equally often, so class_accuracy weighs them alike
+            classes = conditional.balanced(n, G.num_classes)
+        x = G.draw(n, seed, classes)
+        source = {"source": "checkpoint", **G.provenance(), **({"classes": "balanced"} if G.conditional else {})}
+    each = metrics.evaluate_each(x, data=data.load(cfg.data), metrics=names, config=cfg, seed=seed, classes=classes)
     provenance = {**source, "seed": seed, "n_samples": int(len(x)),
                   "evaluated_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
     result = {**metrics.flatten(each, len(x)), **provenance}

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import torch
 
-from . import data, plots
+from . import conditional, data, plots
 from .errors import GankitError
 from .paper_figures import paper_figures
 from .sampling import load_generator
@@ -23,7 +23,19 @@ def make_figures(run: str | Path, ema: bool | None = None) -> list[Path]:
     written = [plots.save_curves(run, out / "curves.png")]
     G = load_generator(run, ema=ema)
     dataset = data.load(G.config.data)
-    x = torch.from_numpy(G.draw(64 if G.kind == "image" else 2000, seed=0))
+    if G.conditional:
+        x, rows = _class_samples(G)
+    else:
+        x, rows = torch.from_numpy(G.draw(64 if G.kind == "image" else 2000, seed=0)), None
     title = f"step {G.step}{' (EMA weights)' if G.ema else ''}"
-    written.append(plots.save_samples(x, dataset, out / "samples.png", title=title))
+    written.append(plots.save_samples(x, dataset, out / "samples.png", title=title, row_names=rows))
     return written + paper_figures(run, G=G, dataset=dataset)
+
+
+def _class_samples(G) -> tuple[torch.Tensor, list[str] | None]:
+    """A conditional run's picture: one row per class for images (titled with the class names),
+    balanced classes for points."""
+    if G.kind != "image":
+        return torch.from_numpy(G.draw(2000, 0, conditional.balanced(2000, G.num_classes))), None
+    z, c = conditional.grid_noise(G.config.model.prior, G.z_dim, G.num_classes, torch.Generator().manual_seed(0))
+    return G(z, c), conditional.class_names(G.info)[:conditional.GRID_ROWS]

@@ -7,6 +7,7 @@ a *logit* (D(x) = sigmoid(logit)), so the losses can stay numerically stable.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import math
 from typing import TYPE_CHECKING, Callable
 
@@ -270,6 +271,82 @@ class ConvDiscriminator(nn.Module):
         return self.net(x).squeeze(-1)
 
 
+# --- conditional nets: G and D take the class c -------------------------------------------------
+
+def _classes(c: torch.Tensor | None, who: str) -> torch.Tensor:
+    if c is None:
+        from .errors import GankitError
+
+        raise GankitError(f"a conditional {who} needs a class label for each example (pass c)")
+    return c
+
+
+class ConditionalGenerator(nn.Module):
+    """G(z, c) = G_base([z; onehot(c)]): the class joins the noise at G's input (Mirza & Osindero,
+    2014). `base` is any generator built for z_dim + num_classes inputs; its first linear layer
+    then holds one learned vector per class, added to what z gives it."""
+
+    def __init__(self, base: nn.Module, num_classes: int):
+        super().__init__()
+        self.base, self.num_classes = base, num_classes
+
+    def forward(self, z: torch.Tensor, c: torch.Tensor | None = None) -> torch.Tensor:
+        onehot = nn.functional.one_hot(_classes(c, "generator"), self.num_classes).to(z.dtype)
+        return self.base(torch.cat([z, onehot], 1))
+
+
+class ConditionalConvGenerator(ConvGenerator):
+    """ConvGenerator(z, c): the class's one-hot beside z, and conditional batch norm (de Vries et
+    al., 2017; the generator of Miyato & Koyama, 2018): after each batch norm, a per-class gain and
+    shift, y = BN(h) · (1 + γ_c) + β_c, starting at γ_c = β_c = 0, so the class also shapes every
+    layer's features, not only the first one's input."""
+
+    def __init__(self, num_classes: int, z_dim: int, out_shape: tuple[int, ...], width: int = 64,
+                 output_bias: torch.Tensor | None = None):
+        super().__init__(z_dim + num_classes, out_shape, width, output_bias)
+        self.num_classes = num_classes
+        widths = (self.fc[1].num_features, self.up[1].num_features)
+        self.gains = nn.ModuleList(nn.Embedding(num_classes, w) for w in widths)
+        self.shifts = nn.ModuleList(nn.Embedding(num_classes, w) for w in widths)
+        for e in (*self.gains, *self.shifts):
+            nn.init.zeros_(e.weight)
+
+    def _cbn(self, i: int, h: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
+        shape = (len(c), -1) + (1,) * (h.ndim - 2)
+        return h * (1 + self.gains[i](c).view(shape)) + self.shifts[i](c).view(shape)
+
+    def forward(self, z: torch.Tensor, c: torch.Tensor | None = None) -> torch.Tensor:
+        c = _classes(c, "generator")
+        h = self.fc[0](torch.cat([z, nn.functional.one_hot(c, self.num_classes).to(z.dtype)], 1))
+        h = self.fc[2](self._cbn(0, self.fc[1](h), c)).view(len(z), 2 * self.width, self.s0, self.s0)
+        h = self.up[2](self._cbn(1, self.up[1](self.up[0](h)), c))
+        return torch.sigmoid(self.up[3](h) + self.out_bias)
+
+
+class ProjectionDiscriminator(nn.Module):
+    """A projection discriminator (Miyato & Koyama, 2018): logit = ψ(φ(x)) + ⟨embed(c), φ(x)⟩.
+
+    φ is the wrapped discriminator's `net` up to its last hidden layer and ψ its final linear unit,
+    so D(x, c) is the unconditional logit plus how well x's features match class c's direction.
+    The class embedding starts at ψ's scale (PyTorch's Linear init: U(±1/√width)), so the projection
+    term neither dominates nor vanishes at the start.
+    """
+
+    def __init__(self, base: nn.Module, num_classes: int):
+        super().__init__()
+        self.phi, self.psi = base.net[:-1], base.net[-1]
+        if not isinstance(self.psi, nn.Linear) or self.psi.out_features != 1:
+            raise TypeError(f"{type(base).__name__}.net must end in its logit layer, Linear(width, 1)")
+        self.max_norm = getattr(base, "max_norm", 0.0)  # the paper D's weight constraint still applies
+        self.embed = nn.Embedding(num_classes, self.psi.in_features)
+        bound = 1.0 / math.sqrt(self.psi.in_features)
+        nn.init.uniform_(self.embed.weight, -bound, bound)
+
+    def forward(self, x: torch.Tensor, c: torch.Tensor | None = None) -> torch.Tensor:
+        h = self.phi(x)
+        return self.psi(h).squeeze(-1) + (self.embed(_classes(c, "discriminator")) * h).sum(-1)
+
+
 def _require_conv_shape(shape, kind, which):
     from .errors import GankitError
 
@@ -432,19 +509,39 @@ DISCRIMINATORS = {"mlp": _mlp_d, "maxout": _maxout_d, "paper-mnist": _paper_d, "
 
 
 def build_generator(cfg: ModelConfig, shape: tuple[int, ...], kind: str,
-                    pixel_mean: torch.Tensor | None = None) -> nn.Module:
-    """G for one example shape; `pixel_mean` (images) sets the output bias where the net asks."""
-    return GENERATORS[cfg.g](cfg, tuple(shape), kind, pixel_mean)
+                    pixel_mean: torch.Tensor | None = None, num_classes: int = 0) -> nn.Module:
+    """G for one example shape; `pixel_mean` (images) sets the output bias where the net asks.
+    With `model.conditional`, G(z, c) also takes the class, one of `num_classes`."""
+    if not cfg.conditional:
+        return GENERATORS[cfg.g](cfg, tuple(shape), kind, pixel_mean)
+    _check_num_classes(num_classes)
+    if cfg.g == "conv":
+        _require_conv_shape(shape, kind, "g")
+        return ConditionalConvGenerator(num_classes, cfg.z_dim, tuple(shape), cfg.conv_width, _pixel_logits(pixel_mean))
+    wider = dataclasses.replace(cfg, z_dim=cfg.z_dim + num_classes)  # z and the class's one-hot
+    return ConditionalGenerator(GENERATORS[cfg.g](wider, tuple(shape), kind, pixel_mean), num_classes)
 
 
-def build_discriminator(cfg: ModelConfig, shape: tuple[int, ...], kind: str) -> nn.Module:
+def build_discriminator(cfg: ModelConfig, shape: tuple[int, ...], kind: str, num_classes: int = 0) -> nn.Module:
     """D for one example shape, with the config's remedies: packing (D's input is `pack`
-    examples), a minibatch-std feature, spectral normalization."""
+    examples), a minibatch-std feature, spectral normalization; with `model.conditional`, a
+    projection discriminator D(x, c)."""
     shape = tuple(shape)
     pack = getattr(cfg, "pack", 1)
     D = DISCRIMINATORS[cfg.d](cfg, (pack * shape[0], *shape[1:]), kind, None)
     if getattr(cfg, "minibatch_std", 0):
         D = add_minibatch_std(D, cfg.minibatch_std)
+    if cfg.conditional:
+        _check_num_classes(num_classes)
+        D = ProjectionDiscriminator(D, num_classes)
     if getattr(cfg, "spectral_norm", False):
         D = apply_spectral_norm(D)
     return Packed(D, pack) if pack > 1 else D
+
+
+def _check_num_classes(num_classes: int) -> None:
+    if num_classes < 2:
+        from .errors import GankitError
+
+        raise GankitError(f"config key model.conditional = true needs a data set with at least two classes "
+                          f"(got {num_classes}); set model.conditional = false or use a labelled data set")

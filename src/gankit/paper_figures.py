@@ -27,7 +27,7 @@ from PIL.PngImagePlugin import PngInfo
 from . import checkpoint, data, nets
 from .data.dataset import to_data_units, to_train_units
 from .errors import GankitError, brief
-from .losses import GENERATOR_LOSSES, discriminator_loss
+from .losses import GENERATOR_LOSSES, Examples, discriminator_loss, scores
 from .plots import _pyplot, image_grid
 from .sampling import Generator, generator_from_state, load_generator
 
@@ -59,7 +59,8 @@ class Nets:
         self.gen = generator_from_state(state, str(path), ema=False, device="cpu", where=str(path))
         self.G, self.config, self.info, self.step = self.gen.net, self.gen.config, self.gen.info, self.gen.step
         self.shape, self.kind = self.gen.shape, self.gen.kind
-        self.D = nets.build_discriminator(self.config.model, self.shape, self.kind)
+        self.num_classes = self.gen.num_classes
+        self.D = nets.build_discriminator(self.config.model, self.shape, self.kind, self.num_classes)
         try:
             self.D.load_state_dict(state["D"])
         except RuntimeError as e:
@@ -69,6 +70,13 @@ class Nets:
     def noise(self, n: int, seed: int = 0) -> torch.Tensor:
         m = self.config.model
         return nets.sample_noise(m.prior, n, m.z_dim, torch.Generator().manual_seed(seed))
+
+    def classes(self, n: int) -> torch.Tensor | None:
+        """Balanced classes for n samples of a conditional run; None for an unconditional one."""
+        return torch.arange(n) % self.num_classes if self.num_classes else None
+
+    def to_data_units(self, x: torch.Tensor) -> torch.Tensor:
+        return to_data_units(x, self.info)
 
     def to_train_units(self, x: torch.Tensor) -> torch.Tensor:
         return to_train_units(x, self.info)
@@ -195,11 +203,11 @@ def gradient_norms(run: str | Path, n: int = 1000, seed: int = 0) -> dict:
     for step, path in ckpts:
         net = Nets(path)
         out["loss"] = net.config.train.loss
-        z = net.noise(n, seed)
+        z, c = net.noise(n, seed), net.classes(n)
         out["steps"].append(step)
         for name, loss_fn in GENERATOR_LOSSES.items():
             net.G.zero_grad(set_to_none=True)
-            logits = net.D(net.G(z))
+            logits = scores(net.D, Examples(net.G(z, c), c))
             loss_fn(logits).backward()
             norm = torch.sqrt(sum((p.grad.double() ** 2).sum() for p in net.G.parameters() if p.grad is not None))
             out[name].append(float(norm))
@@ -256,7 +264,7 @@ def figure2(run: str | Path, out: str | Path, n: int = 30, cols: int = 6, seed: 
     G = G or load_generator(run)
     if G.kind != "image":
         raise GankitError(f"Figure 2 is for image runs; {run} models {G.kind}")
-    x = torch.from_numpy(G.draw(n, seed))
+    x = torch.from_numpy(G.draw(n, seed, torch.arange(n) % G.num_classes if G.conditional else None))
     dataset = dataset if dataset is not None else data.load(G.config.data)
     nn_idx = nearest_training(x, dataset.train)
     h, w = G.shape[1:]
@@ -280,14 +288,16 @@ def figure2(run: str | Path, out: str | Path, n: int = 30, cols: int = 6, seed: 
 
 def figure3(run: str | Path, out: str | Path, rows: int = 6, steps: int = 10, seed: int = 0,
             G: Generator | None = None) -> Path:
-    """Each row: G along the straight line from z_a to z_b (both ends drawn from the prior)."""
+    """Each row: G along the straight line from z_a to z_b (both ends drawn from the prior); in a
+    conditional run each row holds one class (row r: class r mod the number of classes)."""
     G = G or load_generator(run)
     if G.kind != "image":
         raise GankitError(f"Figure 3 is for image runs; {run} models {G.kind}")
     ends = G.noise(2 * rows, torch.Generator().manual_seed(seed))
     t = torch.linspace(0, 1, steps)[None, :, None]
     z = ((1 - t) * ends[:rows, None] + t * ends[rows:, None]).reshape(rows * steps, -1)
-    grid = image_grid(G(z), nrow=steps, scale=max(1, 56 // max(G.shape[1:]))).convert("RGB")
+    c = (torch.arange(rows) % G.num_classes).repeat_interleave(steps) if G.conditional else None
+    grid = image_grid(G(z, c), nrow=steps, scale=max(1, 56 // max(G.shape[1:]))).convert("RGB")
     return save_captioned(grid, out, f"Walks in z (after the paper's Figure 3), step {G.step}",
                           f"each row: G(z) at {steps} evenly spaced points on the straight line from z_a "
                           "(left) to z_b (right)")
@@ -338,6 +348,8 @@ def paper_figures(run: str | Path, log=None, G: Generator | None = None, dataset
     if G.kind == "image":
         written.append(figure2(run, out / "nearest.png", G=G, dataset=dataset))
         written.append(figure3(run, out / "walks.png", G=G))
+    elif G.shape == (1,) and G.conditional:
+        log("figure1 skipped: a conditional run's D has no single curve D(x) to draw")
     elif G.shape == (1,):
         try:
             written.append(figure1(run, out / "figure1.png"))

@@ -43,13 +43,38 @@ def image_grid(images: torch.Tensor | np.ndarray, nrow: int | None = None, pad: 
 MAX_COLUMNS = 6  # columns drawn in a pair plot; the title names those left out
 
 
-def save_samples(x: torch.Tensor, dataset, path: str | Path, title: str = "") -> Path:
-    """Samples as the data's kind wants: a grid of images, or for points every column's histogram
-    and every pair's scatter plot (`points_figure`), drawn over the real data."""
+def class_grid(images: torch.Tensor | np.ndarray, row_names: list[str], pad: int = 2) -> Image.Image:
+    """A conditional run's samples, one row per class (len(images) / len(row_names) per row), each
+    row titled with its class name in a white margin on the left."""
+    from PIL import ImageDraw, ImageFont
+
+    x = torch.as_tensor(np.asarray(images))
+    ncol = max(1, len(x) // max(1, len(row_names)))
+    grid = image_grid(x, nrow=ncol, pad=pad).convert("RGB")
+    h = x.shape[2]
+    scale = grid.height / (len(row_names) * (h + pad) + pad)  # image_grid's upscaling
+    font = ImageFont.load_default()
+    draw = ImageDraw.Draw(grid)
+    margin = 8 + max(int(draw.textlength(n, font=font)) for n in row_names)
+    out = Image.new("RGB", (grid.width + margin, grid.height), "white")
+    out.paste(grid, (margin, 0))
+    draw = ImageDraw.Draw(out)
+    for r, name in enumerate(row_names):
+        top, bottom = draw.textbbox((0, 0), name, font=font)[1::2]
+        centre = (pad + r * (h + pad) + h / 2) * scale
+        draw.text((4, centre - (top + bottom) / 2), name, fill="black", font=font)
+    return out
+
+
+def save_samples(x: torch.Tensor, dataset, path: str | Path, title: str = "",
+                 row_names: list[str] | None = None) -> Path:
+    """Samples as the data's kind wants: a grid of images (one row per class when `row_names` is
+    given), or for points every column's histogram and every pair's scatter plot
+    (`points_figure`), drawn over the real data."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     if dataset.kind == "image":
-        image_grid(x[:64], nrow=8).save(path)
+        (class_grid(x, row_names) if row_names else image_grid(x[:64], nrow=8)).save(path)
         return path
     plt = _pyplot()
     real = dataset.to_data_units(dataset.train[:len(x)]).numpy()

@@ -76,15 +76,17 @@ class Recorder:
         if self.log is not None:
             self.log.message(text)
 
-    def samples(self, x: torch.Tensor | None, dataset: Any, step: int) -> Path | None:
-        """A picture of `x` (the main process's samples; None on the others)."""
+    def samples(self, x: torch.Tensor | None, dataset: Any, step: int,
+                row_names: list[str] | None = None) -> Path | None:
+        """A picture of `x` (the main process's samples; None on the others); `row_names`: a
+        class-by-row grid of a conditional run."""
         with self.rank.together():
             if not self.enabled or x is None:
                 return None
             path = self.run / "samples" / f"step-{step:07d}.png"
             tmp = path.with_name(f".{path.stem}{SAMPLE_TMP}")
             try:
-                plots.save_samples(x, dataset, tmp, title=f"step {step}")
+                plots.save_samples(x, dataset, tmp, title=f"step {step}", row_names=row_names)
                 os.replace(tmp, path)
                 self.log.image("samples", path, step)
             except OSError as e:

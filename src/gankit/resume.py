@@ -33,6 +33,7 @@ from .errors import GankitError
 RESUMABLE = (
     "train.steps", "train.time_limit", "train.checkpoint_every", "train.keep_checkpoints", "train.keep_every",
     "train.log_every", "train.sample_every", "train.eval_every", "train.eval_n",
+    "train.ema",  # the average only watches G: G's and D's updates are the same with or without it
     "threads", "device", "data.dir", "data.cache_dir", "metrics.",
 )
 HISTORY_HEADER = "# history: changes made with `gankit train --resume RUN --set KEY=VALUE`"

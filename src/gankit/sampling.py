@@ -168,7 +168,7 @@ def generator_from_state(state: dict, checkpoint: str = "latest", *, ema: bool |
         raise GankitError(f"{where} has no EMA weights (G_ema) in its checkpoint; sample its trained G without asking for EMA")
     use_ema = has_ema if ema is None else bool(ema)
     shape = tuple(int(v) for v in info["shape"].tolist())
-    net = nets.build_generator(cfg.model, shape, info["kind"])
+    net = nets.build_generator(cfg.model, shape, info["kind"], num_classes=int(info.get("num_classes", 0)))
     try:
         net.load_state_dict(state["G_ema" if use_ema else "G"])
     except RuntimeError as e:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import torch
 
-from . import checkpoint, data, distributed, losses, nets, optim
+from . import checkpoint, conditional, data, distributed, losses, nets, optim
 from . import precision as precision_mod
 from . import resume as resume_mod
 from .config import Config
@@ -114,10 +114,12 @@ class Session:
             raise GankitError(f"data set {config.data.name} has no training examples")
         self.info = self.dataset.info()
         cfg = config.model
+        self.num_classes = conditional.num_classes(config, self.dataset)  # 0 unless conditional
         torch.manual_seed(config.seed)  # the nets' initial weights come from here
         pixel_mean = self.dataset.train.mean(0) if self.dataset.kind == "image" else None
-        self.raw_G = nets.build_generator(cfg, self.dataset.shape, self.dataset.kind, pixel_mean).to(self.device)
-        self.raw_D = nets.build_discriminator(cfg, self.dataset.shape, self.dataset.kind).to(self.device)
+        self.raw_G = nets.build_generator(cfg, self.dataset.shape, self.dataset.kind, pixel_mean,
+                                          self.num_classes).to(self.device)
+        self.raw_D = nets.build_discriminator(cfg, self.dataset.shape, self.dataset.kind, self.num_classes).to(self.device)
         self.opt_G = optim.build(config.optim, self.raw_G.parameters(), config.optim.lr_g)
         self.opt_D = optim.build(config.optim, self.raw_D.parameters(), config.optim.lr_d)
         if getattr(self.raw_D, "max_norm", 0):  # a weight constraint belongs to the update, not the loop
@@ -134,16 +136,16 @@ class Session:
 
             self.ema = EMA(self.raw_G, config.train.ema)
             self.opt_G.register_step_post_hook(lambda *_: self.ema.update(self.raw_G))
-        self.batches = Batches(self.dataset.train.to(self.device), config.seed, rank=rank)
-        self.z_stream = Noise(cfg.prior, cfg.z_dim, config.seed, self.device, rank=rank)
+        labels = self.dataset.train_labels.to(self.device) if self.num_classes else None
+        self.batches = Batches(self.dataset.train.to(self.device), config.seed, labels=labels, rank=rank)
+        self.z_stream = Noise(cfg.prior, cfg.z_dim, config.seed, self.device, rank=rank, num_classes=self.num_classes)
         self.dropouts = nets.dropout_layers(self.raw_G, self.raw_D)
         for i, layer in enumerate(self.dropouts):
             layer.source = nets.MaskSource(dropout_generator(config.seed, i), rank)
         self.step, self.elapsed, self.extra = 0, 0.0, {}
         if state is not None:
             self._restore(state)
-        self.fixed_z = nets.sample_noise(cfg.prior, 64 if self.dataset.kind == "image" else 2000, cfg.z_dim,
-                                         torch.Generator().manual_seed(config.seed + 7)).to(self.device)
+        self.fixed_z, self.fixed_c = self._fixed_noise(torch.Generator().manual_seed(config.seed + 7))
         self.meters = Meters(self.device)
         self.stopper = Stopper(config.train.time_limit, rank.maximum if rank.distributed else None)
         self.recorder = Recorder(run, config.train.steps, self.step, config.train.keep_every, quiet=quiet,
@@ -151,6 +153,17 @@ class Session:
         self.hooks: list = []  # callables(session, step) -> dict | None, run after every step
         self._t_log, self._examples_log = time.monotonic(), self.batches.position
         self.lr_d = self.lr_g = 0.0
+
+    def _fixed_noise(self, gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """The z (and classes) every sample picture of the run is drawn from: a class-by-row grid
+        for conditional image runs, balanced classes for conditional points."""
+        cfg, k, image = self.config.model, self.num_classes, self.dataset.kind == "image"
+        if k and image:
+            z, c = conditional.grid_noise(cfg.prior, cfg.z_dim, k, gen)
+        else:
+            z = nets.sample_noise(cfg.prior, 64 if image else 2000, cfg.z_dim, gen)
+            c = conditional.balanced(len(z), k) if k else None
+        return z.to(self.device), None if c is None else c.to(self.device)
 
     # -- pieces the loop calls --
     def precision(self):
@@ -237,8 +250,9 @@ class Session:
         return self.ema.net if self.ema is not None else self.raw_G
 
     def write_samples(self) -> Path | None:
-        x = generate(self.G_sampling, self.fixed_z, self.info) if self.rank.is_main else None
-        return self.recorder.samples(x, self.dataset, self.step)
+        rows = self.dataset.names()[:conditional.GRID_ROWS] if self.num_classes else None
+        x = generate(self.G_sampling, self.fixed_z, self.info, self.fixed_c) if self.rank.is_main else None
+        return self.recorder.samples(x, self.dataset, self.step, row_names=rows)
 
     def state(self) -> dict:
         rng = {"torch": torch.get_rng_state(), "noise": self.z_stream.gen.get_state(),

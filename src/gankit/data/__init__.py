@@ -75,6 +75,6 @@ def listing(base: DataConfig | None = None) -> list[tuple[str, Probe]]:
 
 
 # Importing the source modules registers them.
-from . import cifar, digits, folder, idx, tabular, toy  # noqa: E402,F401
+from . import cifar, digits, folder, idx, stacked, tabular, toy  # noqa: E402,F401
 
 __all__ = ["Dataset", "Probe", "load", "probe", "listing", "names", "register"]

@@ -27,6 +27,7 @@ from .dataset import Dataset, Probe
 TRAIN_FILES = [f"data_batch_{i}" for i in range(1, 6)]
 TEST_FILE = "test_batch"
 TRAIN_SPLIT = 45_000
+CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 HOW_TO_GET = ("download the CIFAR-10 python version, extract it and point data.dir at its "
               "cifar-10-batches-py folder; see docs/data.md")
 
@@ -145,7 +146,7 @@ def load_cifar10(cfg: DataConfig) -> Dataset:
         name="cifar10", kind="image",
         train=images(train_x[:cut]), val=images(train_x[cut:]), test=images(test_x),
         train_labels=labels(train_y[:cut]), val_labels=labels(train_y[cut:]), test_labels=labels(test_y),
-        num_classes=10, source=str(directory),
+        num_classes=10, class_names=list(CLASSES), source=str(directory),
     )
 
 

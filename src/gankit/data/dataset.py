@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 import torch
@@ -34,12 +35,14 @@ class Dataset:
     val_labels: torch.Tensor | None = None
     test_labels: torch.Tensor | None = None
     num_classes: int = 0
+    class_names: list[str] = field(default_factory=list)  # label k's name (figures title rows with it)
     source: str = "built in"
     columns: list[str] = field(default_factory=list)
     shift: torch.Tensor | None = None
     scale: torch.Tensor | None = None
     modes: torch.Tensor | None = None  # mixture means (toy sets), in data units
     mode_std: float = 0.0
+    stacked_from: "Dataset | None" = None  # stacked sets: the labelled set whose images are the channels
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -64,7 +67,17 @@ class Dataset:
             "columns": ",".join(self.columns),
             "shift": self.shift if self.shift is not None else torch.zeros(d if self.kind == "points" else 0),
             "scale": self.scale if self.scale is not None else torch.ones(d if self.kind == "points" else 0),
+            # Conditional runs sample by class without the data: how many, and what each is called
+            # (a JSON list in a string, since a checkpoint holds only tensors, numbers and strings).
+            "num_classes": int(self.num_classes),
+            "class_names": json.dumps(self.names()),
         }
+
+    def names(self) -> list[str]:
+        """Each class's name: `class_names` where the data set has them, else the label number."""
+        if len(self.class_names) == self.num_classes:
+            return list(self.class_names)
+        return [str(k) for k in range(self.num_classes)]
 
 
 def to_data_units(x: torch.Tensor, info: dict) -> torch.Tensor:

@@ -24,7 +24,7 @@ def load_digits(cfg: DataConfig) -> Dataset:
         name="digits", kind="image",
         train=images[:a], val=images[a:b], test=images[b:],
         train_labels=labels[:a], val_labels=labels[a:b], test_labels=labels[b:],
-        num_classes=10, source="scikit-learn (built in)",
+        num_classes=10, class_names=[str(k) for k in range(10)], source="scikit-learn (built in)",
     )
 
 

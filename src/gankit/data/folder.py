@@ -16,6 +16,11 @@ Decoding happens once: the result is cached as a tensor file (a dict of tensors,
 `data.cache_dir`, else `$GANKIT_CACHE/folders`, else `$XDG_CACHE_HOME/gankit/folders`, else
 `~/.cache/gankit/folders`.
 
+Labels: when every readable image lies in a sub-folder of PATH, the sub-folders are classes
+(`PATH/cat/1.png` and `PATH/cat/young/2.png` are both class "cat"), numbered in sorted order of
+their names, which the data set keeps for figures. A folder with images at its top level is
+unlabelled, as is one whose images all sit in a single sub-folder.
+
 Split: a fixed-seed permutation, then 5% validation, 5% test and the rest training (sets under
 10 images are all training).
 """
@@ -23,6 +28,7 @@ Split: a fixed-seed permutation, then 5% validation, 5% test and the rest traini
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import sys
 import tempfile
@@ -38,7 +44,7 @@ from . import register
 from .dataset import Dataset, Probe
 
 PREFIX = "folder:"
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2  # 2: each image's top-level sub-folder (its class)
 SPLIT_SEED = 0
 # Extensions counted by the probe; the loader tries every file, since Pillow reads by content.
 IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff", ".ppm", ".pgm",
@@ -132,7 +138,13 @@ def _gray8(im):
 
 def decode_folder(root: Path, channels: int, size: int) -> tuple[torch.Tensor, int]:
     """Decode every readable image under root -> (N×C×size×size uint8, number of unreadable files)."""
-    images, colour, skipped = [], False, 0
+    images, skipped, _ = _decode_all(root, channels, size)
+    return images, skipped
+
+
+def _decode_all(root: Path, channels: int, size: int) -> tuple[torch.Tensor, int, list[str]]:
+    """(images, unreadable count, each image's top-level sub-folder name or "" at the top level)."""
+    images, colour, skipped, folders = [], False, 0, []
     for path in list_files(root):
         got = decode(path, size)
         if got is None:
@@ -140,6 +152,8 @@ def decode_folder(root: Path, channels: int, size: int) -> tuple[torch.Tensor, i
             continue
         images.append(got[0])
         colour |= got[1]
+        rel = path.relative_to(root).parts
+        folders.append(rel[0] if len(rel) > 1 else "")
     if not images:
         raise GankitError(f"folder {root} holds no image Pillow can read ({skipped} unreadable files); "
                           "point folder:PATH at a folder of png/jpg/webp images")
@@ -148,34 +162,53 @@ def decode_folder(root: Path, channels: int, size: int) -> tuple[torch.Tensor, i
     arrays = [np.asarray(im.convert(mode)) for im in images]
     x = np.stack(arrays)
     x = x[:, None] if c == 1 else x.transpose(0, 3, 1, 2)
-    return torch.from_numpy(np.ascontiguousarray(x)), skipped
+    return torch.from_numpy(np.ascontiguousarray(x)), skipped, folders
+
+
+def labels_from_folders(folders: list[str]) -> tuple[torch.Tensor | None, list[str]]:
+    """(label per image, class names) when every image is in a sub-folder and there are at least
+    two of them; else (None, []): a flat or mixed folder has no classes."""
+    names = sorted(set(folders))
+    if not folders or "" in names or len(names) < 2:
+        return None, []
+    index = {n: k for k, n in enumerate(names)}
+    return torch.tensor([index[f] for f in folders], dtype=torch.int64), names
 
 
 def load_images(root: Path, cfg: DataConfig) -> tuple[torch.Tensor, int]:
     """Decoded images from the cache when their files are unchanged, else decoded and cached."""
+    images, skipped, _ = load_labelled_images(root, cfg)
+    return images, skipped
+
+
+def load_labelled_images(root: Path, cfg: DataConfig) -> tuple[torch.Tensor, int, list[str]]:
+    """`load_images`, with each image's top-level sub-folder ("" at the top level)."""
     files = list_files(root)
     path = cache_dir(cfg) / f"{cache_key(files, cfg.channels, cfg.size)}.pt"
     if path.is_file():
         try:
             got = torch.load(path, weights_only=True, map_location="cpu")
-            return got["images"], int(got["skipped"])
+            folders = json.loads(got["folders"])
+            if isinstance(folders, list) and len(folders) == len(got["images"]):
+                return got["images"], int(got["skipped"]), [str(f) for f in folders]
         except Exception:  # a damaged cache is only a missed shortcut: decode again below
             pass
-    images, skipped = decode_folder(root, cfg.channels, cfg.size)
+    images, skipped, folders = _decode_all(root, cfg.channels, cfg.size)
     tmp = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
         os.close(fd)
         # Written aside and renamed, so a concurrent or interrupted run never reads half a file.
-        torch.save({"images": images, "skipped": torch.tensor(skipped), "format": torch.tensor(CACHE_FORMAT)}, tmp)
+        torch.save({"images": images, "skipped": torch.tensor(skipped), "format": torch.tensor(CACHE_FORMAT),
+                    "folders": json.dumps(folders)}, tmp)
         os.replace(tmp, path)
     except OSError as e:
         if tmp is not None:
             Path(tmp).unlink(missing_ok=True)
         print(f"gankit: warning: cannot cache decoded images in {path.parent} ({e.strerror or e}); "
               "they will be decoded again next time", file=sys.stderr)
-    return images, skipped
+    return images, skipped, folders
 
 
 def split_sizes(n: int) -> tuple[int, int]:
@@ -188,20 +221,26 @@ def split_sizes(n: int) -> tuple[int, int]:
 
 def load_folder(cfg: DataConfig) -> Dataset:
     root = folder_path(cfg.name)
-    images, skipped = load_images(root, cfg)
+    images, skipped, folders = load_labelled_images(root, cfg)
+    labels, names = labels_from_folders(folders)
     if skipped:
         print(f"gankit: warning: folder {root}: skipped {skipped} file{'s' * (skipped != 1)} "
               "Pillow cannot read as images", file=sys.stderr)
     n = len(images)
     perm = torch.randperm(n, generator=torch.Generator().manual_seed(SPLIT_SEED))
     x = images[perm].float().div_(255.0)
+    y = labels[perm] if labels is not None else None
     n_val, n_test = split_sizes(n)
     n_train = n - n_val - n_test
+
+    def part(t: torch.Tensor | None, a: int, b: int) -> torch.Tensor | None:
+        return t[a:b] if t is not None and b > a else None
+
     return Dataset(
         name=cfg.name, kind="image",
-        train=x[:n_train],
-        val=x[n_train:n_train + n_val] if n_val else None,
-        test=x[n_train + n_val:] if n_test else None,
+        train=x[:n_train], val=part(x, n_train, n_train + n_val), test=part(x, n_train + n_val, n),
+        train_labels=part(y, 0, n_train), val_labels=part(y, n_train, n_train + n_val),
+        test_labels=part(y, n_train + n_val, n), num_classes=len(names), class_names=names,
         source=str(root),
     )
 
@@ -214,10 +253,13 @@ def probe_folder(cfg: DataConfig) -> Probe:
     root = Path(path).expanduser()
     if not root.is_dir():
         return Probe(False, str(root), "no such folder")
-    n = sum(1 for p in list_files(root) if p.suffix.lower() in IMAGE_EXTENSIONS)
-    if n == 0:
+    images = [p for p in list_files(root) if p.suffix.lower() in IMAGE_EXTENSIONS]
+    if not images:
         return Probe(False, str(root), "no image files (png, jpg, webp, ...) in it")
-    return Probe(True, str(root), f"{n} image files, resized to {cfg.size}x{cfg.size}")
+    _, names = labels_from_folders([p.relative_to(root).parts[0] if len(p.relative_to(root).parts) > 1 else ""
+                                    for p in images])
+    classes = f", {len(names)} classes (sub-folders)" if names else ""
+    return Probe(True, str(root), f"{len(images)} image files{classes}, resized to {cfg.size}x{cfg.size}")
 
 
 register(PREFIX, load_folder, probe_folder)

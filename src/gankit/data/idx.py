@@ -21,6 +21,12 @@ from .dataset import Dataset, Probe
 
 FASHION_MNIST_DIR = "/usr/share/datasets/fashion-mnist"
 TRAIN_SPLIT = 50_000
+# Label k's name (Xiao et al., 2017, for Fashion-MNIST; the digit itself for MNIST).
+CLASS_NAMES = {
+    "fashion-mnist": ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
+                      "Ankle boot"],
+    "mnist": [str(k) for k in range(10)],
+}
 
 _TYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: np.dtype(">i2"), 0x0C: np.dtype(">i4"),
           0x0D: np.dtype(">f4"), 0x0E: np.dtype(">f8")}
@@ -93,11 +99,13 @@ def load_idx_dataset(name: str, cfg: DataConfig, default: str | None, how_to_get
         return torch.from_numpy(a.astype(np.int64))
 
     tr_x, tr_y = arrays["train_images"], arrays["train_labels"]
+    num_classes = int(max(tr_y.max(), arrays["test_labels"].max())) + 1
+    names = CLASS_NAMES.get(name, [])
     return Dataset(
         name=name, kind="image",
         train=images(tr_x[:cut]), val=images(tr_x[cut:]), test=images(arrays["test_images"]),
         train_labels=labels(tr_y[:cut]), val_labels=labels(tr_y[cut:]), test_labels=labels(arrays["test_labels"]),
-        num_classes=int(max(tr_y.max(), arrays["test_labels"].max())) + 1, source=str(directory),
+        num_classes=num_classes, class_names=names if len(names) == num_classes else [], source=str(directory),
     )
 
 

@@ -192,7 +192,7 @@ def load_heights(cfg: DataConfig) -> Dataset:
     return standardized(
         "heights", ["height_cm"], tr, va, te, "built in",
         train_labels=torch.from_numpy(tr_g), val_labels=torch.from_numpy(va_g), test_labels=torch.from_numpy(te_g),
-        num_classes=len(HEIGHTS_GROUPS),
+        num_classes=len(HEIGHTS_GROUPS), class_names=[g for g, _, _ in HEIGHTS_GROUPS],
     )
 
 

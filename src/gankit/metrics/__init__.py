@@ -39,6 +39,7 @@ class EvalContext:
     metric: str = ""  # the metric running now
     references: dict[str, int] = field(default_factory=dict)  # metric -> real examples it compared with
     warnings: dict[str, list[str]] = field(default_factory=dict)  # metric -> what to tell the reader
+    classes: torch.Tensor | None = None  # the class each sample was asked for (conditional runs)
 
     @property
     def device(self) -> torch.device:
@@ -131,15 +132,16 @@ class MetricResult:
 
 
 def evaluate(samples, data: str | Any = None, metrics: list[str] | str = ("modes",),
-             config: Config | None = None, seed: int = 0) -> dict[str, Any]:
+             config: Config | None = None, seed: int = 0, classes=None) -> dict[str, Any]:
     """Compute the named metrics of `samples` against a data set; returns one flat dict.
 
     `samples` is an array or tensor in the layout of `gankit sample` output; `data` is a data set
     name, a loaded Dataset, or None to use `config.data`. Besides each metric's keys the dict
     holds `n_samples`, `n_reference` (when a metric compared with real examples) and `warnings`
-    (one string, when there is something to know before trusting the numbers).
+    (one string, when there is something to know before trusting the numbers). `classes` (one
+    label per sample) says which class a conditional G was asked for.
     """
-    each = evaluate_each(samples, data, metrics, config, seed)
+    each = evaluate_each(samples, data, metrics, config, seed, classes)
     return flatten(each, n_samples=len(samples))
 
 
@@ -158,7 +160,7 @@ def flatten(each: dict[str, MetricResult], n_samples: int) -> dict[str, Any]:
 
 
 def evaluate_each(samples, data: str | Any = None, metrics: list[str] | str = ("modes",),
-                  config: Config | None = None, seed: int = 0) -> dict[str, MetricResult]:
+                  config: Config | None = None, seed: int = 0, classes=None) -> dict[str, MetricResult]:
     """Like `evaluate`, but one MetricResult per metric (what RUN/metrics.json keeps)."""
     from .. import data as data_mod
 
@@ -170,7 +172,11 @@ def evaluate_each(samples, data: str | Any = None, metrics: list[str] | str = ("
         data = data_mod.load(config.data)
     x = torch.as_tensor(np.asarray(samples, dtype=np.float32) if not torch.is_tensor(samples) else samples).float()
     check_samples(x, data)
-    ctx = EvalContext(samples=x, dataset=data, config=config, seed=seed)
+    if classes is not None:
+        classes = torch.as_tensor(np.asarray(classes)).long().reshape(-1)
+        if len(classes) != len(x):
+            raise GankitError(f"{len(classes)} class labels for {len(x)} samples; give one per sample")
+    ctx = EvalContext(samples=x, dataset=data, config=config, seed=seed, classes=classes)
     out: dict[str, MetricResult] = {}
     for name in metrics:
         ctx.metric = name
@@ -196,7 +202,7 @@ def check_samples(x: torch.Tensor, dataset: Any) -> None:
         raise GankitError("samples hold NaN or inf values (regenerate them with `gankit sample`)")
 
 
-from . import classes, fd, kid, modes, parzen, prdc as _prdc_module, tabular, tracking  # noqa: E402,F401  (registers)
+from . import class_accuracy, classes, fd, kid, modes, parzen, prdc as _prdc_module, stacked, tabular, tracking  # noqa: E402,F401  (registers)
 from .fd import frechet_distance  # noqa: E402
 from .features import features  # noqa: E402
 from .kid import kernel_distance  # noqa: E402

@@ -14,6 +14,7 @@ from typing import Any
 
 import torch
 
+from ..conditional import balanced
 from ..config import Config
 from . import evaluate
 
@@ -33,11 +34,14 @@ def attach(session: Any) -> None:
     if not every or session.dataset.kind != "image":
         return
     cfg = session.config
-    # One fixed noise set for every evaluation, so FD moves only because G does.
+    # One fixed noise set for every evaluation, so FD moves only because G does; a conditional
+    # run's G is asked for every class equally often.
     z = _fixed_noise(cfg)
+    k = getattr(session, "num_classes", 0)
+    c = balanced(len(z), k) if k else None
 
     def hook(s: Any, step: int) -> dict | None:
-        return evaluate_session(s, step, z) if step % every == 0 else None
+        return evaluate_session(s, step, z, c) if step % every == 0 else None
 
     session.hooks.append(hook)
 
@@ -49,7 +53,7 @@ def _fixed_noise(cfg: Config) -> torch.Tensor:
     return sample_noise(cfg.model.prior, cfg.train.eval_n, cfg.model.z_dim, gen)
 
 
-def evaluate_session(s: Any, step: int, z: torch.Tensor) -> dict:
+def evaluate_session(s: Any, step: int, z: torch.Tensor, c: torch.Tensor | None = None) -> dict:
     """Measure G now and keep best.pt when FD improved. Returns what to add to this step's log row.
 
     With several processes each generates its share of the samples; the main process measures
@@ -60,8 +64,10 @@ def evaluate_session(s: Any, step: int, z: torch.Tensor) -> dict:
     t0 = time.monotonic()
     from ..sampling import generate
 
-    mine = z[s.rank.share(len(z))]
-    x = torch.cat([generate(s.G_sampling, mine[i:i + EVAL_BATCH].to(s.device), s.info)
+    share = s.rank.share(len(z))
+    mine, mine_c = z[share], None if c is None else c[share]
+    x = torch.cat([generate(s.G_sampling, mine[i:i + EVAL_BATCH].to(s.device), s.info,
+                            None if mine_c is None else mine_c[i:i + EVAL_BATCH].to(s.device))
                    for i in range(0, max(len(mine), 1), EVAL_BATCH)])  # an empty share still has the samples' shape
     x = s.rank.gather_rows(x, len(z))
     result: dict = {}
