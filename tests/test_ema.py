@@ -32,3 +32,20 @@ def test_ema_decay_zero_follows_g_and_bad_decays_are_refused():
     assert torch.equal(ema.net.weight, G.weight)
     with pytest.raises(ValueError):
         EMA(G, 1.0)
+
+
+def test_ema_warms_up_so_short_runs_forget_the_initial_weights():
+    G = torch.nn.Linear(1, 1, bias=False)
+    ema = EMA(G, 0.999)
+    assert ema.decay_at(None) == 0.999 and ema.decay_at(1) == pytest.approx(2 / 11)
+    assert ema.decay_at(100) == pytest.approx(101 / 110) and ema.decay_at(20000) == 0.999
+    with torch.no_grad():
+        G.weight.fill_(1.0)
+    ema.net.weight.data.fill_(0.0)
+    for t in range(1, 201):
+        ema.update(G, t)
+    # the initial 0 keeps weight prod_t beta_t = prod (1 + t) / (10 + t), tiny after 200 steps
+    kept = 1.0
+    for t in range(1, 201):
+        kept *= (1 + t) / (10 + t)
+    assert ema.net.weight.item() == pytest.approx(1 - kept, abs=1e-6) and kept < 1e-10

@@ -24,7 +24,7 @@ def test_a_sample_picture_that_cannot_be_written_leaves_no_file(tmp_path, monkey
     rec = Recorder(tmp_path, 10, 0, 0, quiet=True)
     rec.start(lambda previous: "", resumed=False)
 
-    def half(x, dataset, path, title=""):
+    def half(x, dataset, path, title="", **kw):
         path.write_bytes(b"\x89PNG half")
         raise OSError(errno.ENOSPC, "No space left on device")
 

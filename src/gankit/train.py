@@ -135,7 +135,7 @@ class Session:
             from .ema import EMA
 
             self.ema = EMA(self.raw_G, config.train.ema)
-            self.opt_G.register_step_post_hook(lambda *_: self.ema.update(self.raw_G))
+            self.opt_G.register_step_post_hook(lambda *_: self.ema.update(self.raw_G, self.step + 1))
         labels = self.dataset.train_labels.to(self.device) if self.num_classes else None
         self.batches = Batches(self.dataset.train.to(self.device), config.seed, labels=labels, rank=rank)
         self.z_stream = Noise(cfg.prior, cfg.z_dim, config.seed, self.device, rank=rank, num_classes=self.num_classes)
