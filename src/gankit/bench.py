@@ -43,17 +43,17 @@ DCGAN = ("fashion-mnist-conv.toml", ["model.z_dim=100", "model.conv_width=64", "
 
 # (label, config file, overrides): what users train, from the toy set to the paper's nets.
 CONFIG_CASES = [
-    ("ring8 MLP 128x2, batch 256", "ring8.toml", []),
-    ("demo MLP, Fashion-MNIST, batch 64", "fashion-mnist.toml", []),
+    ("ring8 MLP 128x2, batch 256 (PacGAN2, R1, EMA)", "ring8.toml", []),
+    ("MLP, Fashion-MNIST, batch 64", "fashion-mnist.toml", []),
     ("conv GAN, Fashion-MNIST, batch 64", "fashion-mnist-conv.toml", []),
-    ("fast config, Fashion-MNIST", "fast-fashion-mnist.toml", []),
+    ("fast config (the demo), Fashion-MNIST", "fast-fashion-mnist.toml", []),
 ]
 # Processes (torchrun, DDP over gloo): (label, config file, overrides), each measured as
 # 1 process × 1 thread, 1 process × P threads and P processes × 1 thread, so the extra processes
 # are compared with the same cores used by threads.
 PROCESS_CASES = [
     ("paper nets (1200-1200 / maxout 240x5), batch 100", "paper-fashion-mnist.toml", []),
-    ("demo MLP, Fashion-MNIST, batch 64", "fashion-mnist.toml", []),
+    ("MLP, Fashion-MNIST, batch 64", "fashion-mnist.toml", []),
 ]
 BATCHES = [25, 50, 100, 200, 400]
 QUALITY_MARKS = [150, 300, 600]
