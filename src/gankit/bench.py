@@ -199,6 +199,7 @@ def process_benchmarks(nprocs: list[int], cases=PROCESS_CASES, steps: int = 300)
              "processes (the median of the log rows after the first). Each process uses `threads` threads; "
              "1 process with P threads uses the same cores as P processes with 1.", "",
              "| case | processes × threads | images/s | vs 1 × 1 |", "|---|---|---:|---:|"]
+    verdicts = []
     for label, f, over in cases:
         probe = config_mod.load(ROOT / "configs" / f, over)
         if not data.probe(probe.data).available:
@@ -206,13 +207,26 @@ def process_benchmarks(nprocs: list[int], cases=PROCESS_CASES, steps: int = 300)
             continue
         base = None
         layouts = [(1, 1)] + [(1, p) for p in nprocs if p > 1] + [(p, 1) for p in nprocs if p > 1]
+        speed = {}
         for nproc, threads in layouts:
             r = measure_processes(f, over, nproc, threads, steps=steps)
+            speed[nproc, threads] = r["images_per_s"]
             base = base or r["images_per_s"]
             lines.append(f"| {label} (`configs/{f}`) | {nproc} × {threads} | {r['images_per_s']:.0f} | "
                          f"{r['images_per_s'] / base:.2f}× |")
             print(f"bench: {label}: {nproc} process(es) x {threads} thread(s): {r['images_per_s']:.0f} images/s",
                   file=sys.stderr)
+        for p in (p for p in nprocs if p > 1):
+            procs, threads = speed[p, 1], speed[1, p]
+            verdicts.append(f"{label.split(' (')[0]}: {p} processes give {procs / speed[1, 1]:.2f}× one process with one "
+                            f"thread, and {procs / threads:.2f}× one process with {p} threads")
+    lines += ["", "What an extra process buys on this machine: " + "; ".join(verdicts) + "." if verdicts else ""]
+    if verdicts:
+        lines += ["On one small CPU the processes share its cores and memory bandwidth and each step adds a gloo "
+                  "all-reduce of every gradient through shared memory, so giving the cores to one process as threads is "
+                  "the faster use of them. Several processes are meant for one process per GPU or per machine (NCCL, "
+                  "docs/distributed.md); here they are a correctness path (the same update as one process, tested), "
+                  "not a speed-up."]
     return lines + ["", "Command: `gankit train --nproc P --config FILE --set threads=T` (see docs/distributed.md).", ""]
 
 
@@ -240,10 +254,23 @@ def _roofline_images(r: dict, peak_gflops: float, bandwidth_gbs: float) -> float
     return r["batch"] / step_time
 
 
+PAPER_ROUNDS = 3  # eager and gankit measured alternately, medians reported: shared machines drift by tens of %
+
+
+def _median_run(runs: list[dict]) -> dict:
+    """The run with the median images/s, with the range of all of them."""
+    ordered = sorted(runs, key=lambda r: r["images_per_s"])
+    return dict(ordered[len(ordered) // 2], spread=(ordered[0]["images_per_s"], ordered[-1]["images_per_s"]))
+
+
 def section_paper(seconds: float, machine: dict) -> tuple[list[str], dict]:
-    eager = run_reference("eager_paper.py", "--seconds", seconds)
-    fp32 = run_child({"kind": "gankit", "config": PAPER[0], "overrides": PAPER[1] + ["precision=fp32"], "seconds": seconds})
-    bf16 = run_child({"kind": "gankit", "config": PAPER[0], "overrides": PAPER[1] + ["precision=bf16"], "seconds": seconds})
+    runs: dict[str, list[dict]] = {"eager": [], "fp32": [], "bf16": []}
+    for _ in range(PAPER_ROUNDS):
+        runs["eager"].append(run_reference("eager_paper.py", "--seconds", seconds))
+        for prec in ("fp32", "bf16"):
+            runs[prec].append(run_child({"kind": "gankit", "config": PAPER[0], "seconds": seconds,
+                                         "overrides": PAPER[1] + [f"precision={prec}"]}))
+    eager, fp32, bf16 = (_median_run(runs[k]) for k in ("eager", "fp32", "bf16"))
     fp32_e = dict(fp32, images_per_s=eager["images_per_s"])  # the eager loop computes the same FLOPs and bytes
     rows = [("eager reference loop (`benchmarks/eager_paper.py`)", "fp32", fp32_e),
             ("gankit", "fp32", fp32), ("gankit", "bf16", bf16)]
@@ -264,6 +291,15 @@ def section_paper(seconds: float, machine: dict) -> tuple[list[str], dict]:
         gflops = r["images_per_s"] * flops / 1e9
         lines.append(f"| {label} | {prec} | {r['images_per_s']:.0f} | {r['images_per_s'] / eager['images_per_s']:.2f} | "
                      f"{gflops:.0f} | {100 * gflops / peak:.0f}% | {bound:.0f} | {100 * r['images_per_s'] / bound:.0f}% |")
+    spread = ", ".join(f"{name} {r['spread'][0]:.0f}–{r['spread'][1]:.0f}" for name, r in
+                       (("eager", eager), ("gankit fp32", fp32), ("gankit bf16", bf16)))
+    lines += ["", f"Images/s are medians of {PAPER_ROUNDS} runs of {seconds:.0f} s each, eager and gankit alternating "
+              f"(ranges: {spread} images/s)."]
+    from .precision import native_bf16
+
+    if not native_bf16(torch.device("cpu"))[0]:
+        lines += ["This CPU has no native bf16 matrix multiply (no AVX-512 BF16 or AMX): bf16 is emulated, far slower "
+                  "than fp32, and `precision = \"auto\"` trains in fp32 here. The bf16 goal is for CPUs with AMX."]
     lines += ["", f"Goals (issue 17, on a CPU with AMX): fp32 ≥ 1.3× eager — here **{fp32['images_per_s'] / eager['images_per_s']:.2f}×**; "
               f"bf16 ≥ 3× eager — here **{bf16['images_per_s'] / eager['images_per_s']:.2f}×**.", ""]
     return lines, {"eager": eager, "fp32": fp32, "bf16": bf16}
@@ -450,8 +486,9 @@ def section_evaluation() -> list[str]:
 def header(command: str) -> list[str]:
     when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT).stdout.strip()
-    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True,
-                           cwd=ROOT).stdout.strip()
+    # the bench's own outputs (this file, its figures) do not make the measured code uncommitted
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":!BENCHMARKS.md",
+                            ":!docs/figures"], capture_output=True, text=True, cwd=ROOT).stdout.strip()
     return [f"- date: {when}", f"- commit: {commit or 'unknown'}{' (with uncommitted changes)' if dirty else ''}",
             f"- CPU: {cpu_name()}, {os.cpu_count()} logical cores; torch threads: {torch.get_num_threads()}",
             f"- torch {torch.__version__}, Python {platform.python_version()}, {platform.system()} {platform.machine()}",
