@@ -32,6 +32,9 @@ def test_bench_trains_each_method_per_seed_and_reuses_finished_runs(tmp_path, ti
     lines = bench_modes.report(results, 2, "gankit bench modes --seeds 2", "a test CPU")
     text = "\n".join(lines)
     assert "| GAN |" in text and "`configs/ring8-gan.toml --set train.steps=4" in text
+    assert "Not run for this table" not in text
+    only_gan = bench_modes.report({"ring8": rows[:1]}, 2, "gankit bench modes --methods gan", "a test CPU")
+    assert "Not run for this table: best (`gankit bench modes --data ring8 --methods best`" in "\n".join(only_gan)
     assert "*PacGAN2 (published: PacGAN, Table 1)* | 7.9 ± 0.1 | 95.6 ± 2.0 | 0.07 ± 0.03" in text
     assert "**ring8** goal" in text and "seed 0:" in text
     png = bench_modes.figure("ring8", rows, tmp_path / "fig.png")

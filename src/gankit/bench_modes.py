@@ -243,6 +243,11 @@ def report(results: dict[str, list[tuple[Method, list[dict]]]], seeds: int, comm
     ]
     for data, rows in results.items():
         lines += table(data, rows) + ["", f"![{data} samples](figures/modes-{data}.png)", ""]
+        ran = {m.key for m, _ in rows}
+        left = [m.key for m in METHODS[data] if m.key not in ran]
+        if left:
+            lines += [f"Not run for this table: {', '.join(left)} (`gankit bench modes --data {data} --methods "
+                      f"{','.join(left)}` adds them; runs already in `--runs` are reused).", ""]
     lines += goal_lines(results) + [""]
     return lines
 
