@@ -7,6 +7,7 @@ import pytest
 from gankit import bench_modes
 from gankit.bench_modes import BEGIN, END, Method
 from gankit.cli import main
+from gankit.errors import GankitError
 
 TINY = ("train.steps=4", "train.batch_size=16", "model.g_hidden=[8]", "model.d_hidden=[8]", "train.log_every=2")
 
@@ -72,3 +73,12 @@ def test_cli_bench_modes_prints_tables_and_refuses_unknown_methods(tmp_path, tin
     result = json.loads((tmp_path / "ring8" / "best" / "seed-0" / "result.json").read_text())
     assert result["seed"] == 0
 
+
+
+def test_a_run_stopped_early_is_an_error_and_never_a_cached_result(tmp_path, monkeypatch):
+    # A SIGTERM (or a time limit) ends training early; its samples must not stand in the table.
+    short = Method("gan", "GAN", "ring8-gan.toml", (*TINY, "train.steps=100000", "train.time_limit=0.5"))
+    monkeypatch.setitem(bench_modes.METHODS, "ring8", [short])
+    with pytest.raises(GankitError, match=r"ring8 gan seed 0 was time_limit at step \d+ of 100000"):
+        bench_modes.bench(["ring8"], seeds=1, runs=tmp_path, log=lambda msg: None)
+    assert not (tmp_path / "ring8" / "gan" / "seed-0" / "result.json").exists()

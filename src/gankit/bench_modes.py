@@ -110,18 +110,21 @@ def run_one(method: Method, seed: int, folder: Path, log: Callable[[str], None])
     result_file = folder / "result.json"
     if result_file.is_file():
         old = json.loads(result_file.read_text())
-        if old.get("config") == cfg.to_toml():
+        if old.get("config") == cfg.to_toml() and old.get("step") == cfg.train.steps:
             return old
     if folder.exists():  # an unfinished or outdated run: start it again
         import shutil
 
         shutil.rmtree(folder)
     res = train(cfg, folder, quiet=True)
+    if res.stopped != "done":  # a signal ended it early: never keep a short run's result as the method's
+        raise GankitError(f"bench modes stopped: {cfg.data.name} {method.key} seed {seed} was {res.stopped} at step "
+                          f"{res.step} of {cfg.train.steps}; run the same command again to go on (finished runs are reused)")
     G = res.G_ema if res.G_ema is not None else res.G
     ds = data_mod.load(cfg.data)
     z = sample_noise(cfg.model.prior, N_SAMPLES, cfg.model.z_dim, torch.Generator().manual_seed(seed))
     x = generate(G, z, ds.info())
-    out = {**mode_stats(x, ds.modes, ds.mode_std), "seed": seed, "config": cfg.to_toml(),
+    out = {**mode_stats(x, ds.modes, ds.mode_std), "seed": seed, "step": res.step, "config": cfg.to_toml(),
            "samples": x.tolist()}
     result_file.write_text(json.dumps(out))
     log(f"{cfg.data.name} {method.key} seed {seed}: {out['modes']}/{out['modes_total']} modes, "
