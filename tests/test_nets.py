@@ -287,3 +287,8 @@ def test_conditional_nets_refuse_a_missing_class_and_too_few_classes():
 def test_projection_keeps_the_paper_discriminators_max_norm():
     D = build_discriminator(ModelConfig(d="paper-mnist", conditional=True), (1, 8, 8), "image", num_classes=10)
     assert D.max_norm == pytest.approx(1.9365)
+
+
+def test_packing_keeps_the_paper_discriminators_max_norm():
+    packed = build_discriminator(ModelConfig(d="paper-mnist", pack=2), (1, 28, 28), "image")
+    assert packed.max_norm == pytest.approx(1.9365)

@@ -391,6 +391,7 @@ class Packed(nn.Module):
     def __init__(self, inner: nn.Module, pack: int):
         super().__init__()
         self.inner, self.pack = inner, pack
+        self.max_norm = getattr(inner, "max_norm", 0.0)  # the paper D's weight constraint still applies
 
     def forward(self, x: torch.Tensor, *cond) -> torch.Tensor:
         if cond:
