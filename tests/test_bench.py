@@ -43,3 +43,18 @@ def test_the_process_table_compares_processes_with_threads_on_the_same_cores(mon
     lines = bench.process_benchmarks([1, 2], cases=[("ring8", "ring8-gan.toml", [])])
     table = [[c.strip() for c in line.split("|")[2:5]] for line in lines if line.startswith("| ring8")]
     assert table == [["1 × 1", "100", "1.00×"], ["1 × 2", "150", "1.50×"], ["2 × 1", "180", "1.80×"]]
+
+
+def test_bench_figures_are_written_with_the_legend_beside_the_axes(tmp_path, monkeypatch):
+    from gankit import bench
+    from gankit.plots import _pyplot
+
+    monkeypatch.setattr(bench, "FIGURES", tmp_path / "figures")
+    plt = _pyplot()
+    fig, ax = plt.subplots()
+    ax.plot([1, 2], [3, 4], label="gankit")
+    legend_box = []
+    monkeypatch.setattr(fig, "savefig", lambda path, dpi: (legend_box.append(ax.get_legend().get_bbox_to_anchor()),
+                                                          open(path, "wb").write(b"png")))
+    bench._save_figure(plt, fig, ax, "x.png")
+    assert (tmp_path / "figures" / "x.png").read_bytes() == b"png" and legend_box and legend_box[0].x0 > 0

@@ -322,6 +322,15 @@ def section_ablation(seconds: float) -> list[str]:
     return lines + [""]
 
 
+def _save_figure(plt, fig, ax, name: str) -> None:
+    """A bench plot into docs/figures/, its legend beside the axes rather than over the data."""
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1), borderaxespad=0)
+    fig.tight_layout()
+    FIGURES.mkdir(parents=True, exist_ok=True)
+    fig.savefig(FIGURES / name, dpi=100)
+    plt.close(fig)
+
+
 def section_batch(seconds: float) -> list[str]:
     series: dict[str, list[float]] = {"eager fp32": [], "gankit fp32": [], "gankit bf16": []}
     for b in BATCHES:
@@ -342,11 +351,7 @@ def section_batch(seconds: float) -> list[str]:
     ax.set_xlabel("batch size")
     ax.set_ylabel("images/s")
     ax.set_title(f"paper nets, {cpu_name()}, {torch.get_num_threads()} threads", fontsize=9)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1), borderaxespad=0)
-    fig.tight_layout()
-    FIGURES.mkdir(parents=True, exist_ok=True)
-    fig.savefig(FIGURES / "bench-batch.png", dpi=100)
-    plt.close(fig)
+    _save_figure(plt, fig, ax, "bench-batch.png")
     lines = ["## Images/s against batch size (paper nets)", "", "![images/s against batch size](docs/figures/bench-batch.png)", "",
              "| batch | " + " | ".join(series) + " |", "|---:|" + "---:|" * len(series)]
     for i, b in enumerate(BATCHES):
@@ -430,11 +435,7 @@ def section_quality(marks: list[int]) -> list[str]:
     ax.set_ylabel("FD (gankit's Fashion-MNIST features; lower is better)")
     ax.set_yscale("log")
     ax.set_title(f"{cpu_name()}, {torch.get_num_threads()} threads", fontsize=9)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1), borderaxespad=0)
-    fig.tight_layout()
-    FIGURES.mkdir(parents=True, exist_ok=True)
-    fig.savefig(FIGURES / "time-to-quality.png", dpi=100)
-    plt.close(fig)
+    _save_figure(plt, fig, ax, "time-to-quality.png")
     fast, ref = results["gankit fast config"], results["eager DCGAN"]
     lines = ["## Time to quality (Fashion-MNIST)", "",
              f"`configs/{FAST_CONFIG}` (its comments say what it uses and why) against the eager DCGAN reference "
