@@ -36,7 +36,7 @@ bench: setup
 	$(PY) -m gankit.bench --out BENCHMARKS.md
 
 bench-modes: setup
-	$(GANKIT) bench modes --runs runs/bench-modes
+	$(GANKIT) bench modes --runs runs/bench-modes --jobs $$(nproc)
 
 figures: setup
 	$(PY) -m gankit.docs_figures

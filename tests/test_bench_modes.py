@@ -36,7 +36,8 @@ def test_bench_trains_each_method_per_seed_and_reuses_finished_runs(tmp_path, ti
     assert "Not run for this table" not in text
     only_gan = bench_modes.report({"ring8": rows[:1]}, 2, "gankit bench modes --methods gan", "a test CPU")
     assert "Not run for this table: best (`gankit bench modes --data ring8 --methods best`" in "\n".join(only_gan)
-    assert "*PacGAN2 (published: PacGAN, Table 1)* | 7.9 ± 0.1 | 95.6 ± 2.0 | 0.07 ± 0.03" in text
+    assert "*PacGAN2 (published: PacGAN, Table 1)* | | 7.9 ± 0.1 | 95.6 ± 2.0 | 0.07 ± 0.03" in text
+    assert "| GAN | 2 |" in text and "Seeds still to run" not in text
     assert "**ring8** goal" in text and "seed 0:" in text
     png = bench_modes.figure("ring8", rows, tmp_path / "fig.png")
     assert png.stat().st_size > 1000
@@ -82,3 +83,41 @@ def test_a_run_stopped_early_is_an_error_and_never_a_cached_result(tmp_path, mon
     with pytest.raises(GankitError, match=r"ring8 gan seed 0 was time_limit at step \d+ of 100000"):
         bench_modes.bench(["ring8"], seeds=1, runs=tmp_path, log=lambda msg: None)
     assert not (tmp_path / "ring8" / "gan" / "seed-0" / "result.json").exists()
+
+
+def test_jobs_train_runs_in_parallel_processes_with_the_same_results(tmp_path, tiny_methods):
+    logged = []
+    parallel = bench_modes.bench(["ring8"], seeds=2, runs=tmp_path / "par", log=logged.append, jobs=2)
+    serial = bench_modes.bench(["ring8"], seeds=2, runs=tmp_path / "ser", log=lambda msg: None)
+    assert len(logged) == 4 and any(line.startswith("ring8 best seed 1: ") for line in logged)
+    for (m, par), (_, ser) in zip(parallel["ring8"], serial["ring8"]):
+        assert [r["seed"] for r in par] == [0, 1]  # in seed order, whichever finished first
+        assert [r["samples"] for r in par] == [r["samples"] for r in ser]  # a run is its config, wherever it ran
+    with pytest.raises(GankitError, match="--jobs must be >= 1"):
+        bench_modes.bench(["ring8"], seeds=1, runs=tmp_path, jobs=0)
+
+
+def test_finished_only_tables_what_has_run_and_says_what_has_not(tmp_path, tiny_methods):
+    bench_modes.bench(["ring8"], methods=["gan"], seeds=2, runs=tmp_path, log=lambda msg: None)
+    bench_modes.bench(["ring8"], methods=["best"], seeds=1, runs=tmp_path, log=lambda msg: None)
+    (tmp_path / "ring8" / "best" / "seed-1").mkdir(parents=True)  # a run cut off before its result
+    results = bench_modes.bench(["ring8"], seeds=3, runs=tmp_path, finished_only=True,
+                                log=lambda msg: pytest.fail("--finished-only trained"))
+    assert [(m.key, [r["seed"] for r in res]) for m, res in results["ring8"]] == [("gan", [0, 1]), ("best", [0])]
+    text = "\n".join(bench_modes.report(results, 3, "gankit bench modes --finished-only", "a test CPU"))
+    assert "| GAN | 2 |" in text and "| shipped | 1 |" in text
+    assert "Seeds still to run: gan (2 of 3), best (1 of 3)" in text
+    goal = next(line for line in text.splitlines() if line.startswith("- **ring8** goal"))
+    assert "seeds run so far (2 of the 3 seeds not run yet) (seed 0: " in goal  # tiny nets: met on 0 of 1
+    assert main(["bench", "modes", "--finished-only", "--no-write"]) == 2  # it needs --runs
+
+
+def test_a_result_file_cut_off_mid_write_is_trained_again(tmp_path, tiny_methods):
+    bench_modes.bench(["ring8"], methods=["gan"], seeds=1, runs=tmp_path, log=lambda msg: None)
+    result = tmp_path / "ring8" / "gan" / "seed-0" / "result.json"
+    whole = result.read_text()
+    result.write_text(whole[:100])
+    assert bench_modes.finished(tiny_methods[0], 0, result.parent) is None
+    logged = []
+    bench_modes.bench(["ring8"], methods=["gan"], seeds=1, runs=tmp_path, log=logged.append)
+    assert len(logged) == 1 and json.loads(result.read_text())["samples"] == json.loads(whole)["samples"]

@@ -99,19 +99,36 @@ PUBLISHED: dict[str, list[tuple[str, str, str, str, str]]] = {
 GOALS = {"ring8": (8, 95.0), "grid25": (25, 90.0)}  # modes and high-quality % on every seed
 
 
-def run_one(method: Method, seed: int, folder: Path, log: Callable[[str], None]) -> dict:
+def _config(method: Method, seed: int):
+    return config_mod.load(ROOT / "configs" / method.config,
+                           [*method.sets, f"seed={seed}", "train.sample_every=0"])
+
+
+def finished(method: Method, seed: int, folder: Path) -> dict | None:
+    """The result of a run that finished in `folder` with the method's current config, else None."""
+    result_file = folder / "result.json"
+    if not result_file.is_file():
+        return None
+    cfg = _config(method, seed)
+    try:
+        old = json.loads(result_file.read_text())
+    except (OSError, ValueError):
+        return None  # a result cut off mid-write: train again
+    if old.get("config") == cfg.to_toml() and old.get("step") == cfg.train.steps:
+        return old
+    return None
+
+
+def run_one(method: Method, seed: int, folder: Path, log: Callable[[str], None] | None = None) -> dict:
     """Train one method with one seed (or reuse its earlier result) and measure 2,500 samples."""
     from .nets import sample_noise
     from .sampling import generate
     from .train import train
 
-    cfg = config_mod.load(ROOT / "configs" / method.config,
-                          [*method.sets, f"seed={seed}", "train.sample_every=0"])
-    result_file = folder / "result.json"
-    if result_file.is_file():
-        old = json.loads(result_file.read_text())
-        if old.get("config") == cfg.to_toml() and old.get("step") == cfg.train.steps:
-            return old
+    old = finished(method, seed, folder)
+    if old is not None:
+        return old
+    cfg = _config(method, seed)
     if folder.exists():  # an unfinished or outdated run: start it again
         import shutil
 
@@ -126,15 +143,57 @@ def run_one(method: Method, seed: int, folder: Path, log: Callable[[str], None])
     x = generate(G, z, ds.info())
     out = {**mode_stats(x, ds.modes, ds.mode_std), "seed": seed, "step": res.step, "config": cfg.to_toml(),
            "samples": x.tolist()}
-    result_file.write_text(json.dumps(out))
-    log(f"{cfg.data.name} {method.key} seed {seed}: {out['modes']}/{out['modes_total']} modes, "
-        f"{out['hq_percent']:.1f}% high quality")
+    tmp = folder / ".result.json.tmp"  # atomic: a result file is whole or absent
+    tmp.write_text(json.dumps(out))
+    tmp.replace(folder / "result.json")
+    if log is not None:
+        log(_summary(cfg.data.name, method.key, out))
     return out
 
 
+def _summary(data: str, key: str, r: dict) -> str:
+    return f"{data} {key} seed {r['seed']}: {r['modes']}/{r['modes_total']} modes, {r['hq_percent']:.1f}% high quality"
+
+
+def _run_in_child(method: Method, seed: int, folder: Path) -> dict:
+    torch.set_num_threads(1)  # each run is a small MLP; the parallelism is across runs
+    return run_one(method, seed, folder)
+
+
+def _run_all(tasks: list[tuple[Method, int, Path]], jobs: int, log: Callable[[str], None]) -> list[dict]:
+    """Every task's result, in order; `jobs` runs at once, each in its own process."""
+    todo = [i for i, (m, s, f) in enumerate(tasks) if finished(m, s, f) is None]
+    out: list[dict | None] = [None] * len(tasks)
+    if jobs > 1 and len(todo) > 1:
+        import multiprocessing
+        from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+
+        # spawn: a fresh interpreter per worker, not a fork of one that holds torch's thread pools
+        with ProcessPoolExecutor(min(jobs, len(todo)), mp_context=multiprocessing.get_context("spawn")) as pool:
+            futures = {pool.submit(_run_in_child, *tasks[i]): i for i in todo}
+            pending = set(futures)
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_EXCEPTION)
+                for fut in done:
+                    if fut.exception() is not None:
+                        for p in pending:
+                            p.cancel()  # runs already going finish and keep their results
+                        raise fut.exception()
+                    i = futures[fut]
+                    out[i] = fut.result()
+                    m, _, folder = tasks[i]
+                    log(_summary(folder.parent.parent.name, m.key, out[i]))  # folder: runs/<data>/<method>/seed-<n>
+    return [r if r is not None else run_one(m, s, f, log) for r, (m, s, f) in zip(out, tasks)]
+
+
 def bench(datasets=("ring8", "grid25"), methods: list[str] | None = None, seeds: int = 5,
-          runs: str | Path | None = None, log: Callable[[str], None] = print) -> dict[str, list[tuple[Method, list[dict]]]]:
-    """{data: [(method, [result per seed])]} for the chosen methods (all when None)."""
+          runs: str | Path | None = None, log: Callable[[str], None] = print, jobs: int = 1,
+          finished_only: bool = False) -> dict[str, list[tuple[Method, list[dict]]]]:
+    """{data: [(method, [result per seed])]} for the chosen methods (all when None).
+
+    `jobs` trains that many runs at once, each in its own process with one thread. `finished_only`
+    trains nothing: it reads the runs already finished in `runs`; a method keeps the seeds it has
+    (its row says how many) and a method with none is left out."""
     for d in datasets:
         if d not in METHODS:
             raise GankitError(f"bench modes knows ring8 and grid25, not {d!r}")
@@ -144,16 +203,23 @@ def bench(datasets=("ring8", "grid25"), methods: list[str] | None = None, seeds:
             raise GankitError(f"unknown method {k!r} for --methods (known: {', '.join(sorted(known))})")
     if seeds < 1:
         raise GankitError(f"--seeds must be >= 1, got {seeds}")
+    if jobs < 1:
+        raise GankitError(f"--jobs must be >= 1, got {jobs}")
+    if finished_only and not runs:
+        raise GankitError("--finished-only reads earlier runs: give the folder that holds them with --runs")
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(runs) if runs else Path(tmp)
-        out = {}
-        for d in datasets:
-            rows = []
-            for m in METHODS[d]:
-                if methods and m.key not in methods:
-                    continue
-                rows.append((m, [run_one(m, s, root / d / m.key / f"seed-{s}", log) for s in range(seeds)]))
-            out[d] = rows
+        plan = [(d, m) for d in datasets for m in METHODS[d] if not methods or m.key in methods]
+        tasks = [(m, s, root / d / m.key / f"seed-{s}") for d, m in plan for s in range(seeds)]
+        if finished_only:
+            results = [finished(*t) for t in tasks]
+        else:
+            results = _run_all(tasks, jobs, log)
+        out: dict[str, list[tuple[Method, list[dict]]]] = {d: [] for d in datasets}
+        for j, (d, m) in enumerate(plan):
+            res = [r for r in results[j * seeds:(j + 1) * seeds] if r is not None]
+            if res:
+                out[d].append((m, res))
     return out
 
 
@@ -168,22 +234,22 @@ def _mean_std(values: list[float], digits: int) -> str:
 def table(data: str, rows: list[tuple[Method, list[dict]]]) -> list[str]:
     """The Markdown table of one data set: our rows (mean ± std over seeds), then the published."""
     total, goal_hq = GOALS[data][0], GOALS[data][1]
-    lines = [f"| {data} | modes (of {total}) | high quality % | reverse KL | worst seed: modes, HQ % | command |",
-             "|---|---:|---:|---:|---:|---|"]
+    lines = [f"| {data} | seeds | modes (of {total}) | high quality % | reverse KL | worst seed: modes, HQ % | command |",
+             "|---|---:|---:|---:|---:|---:|---|"]
     for m, res in rows:
         modes = [r["modes"] for r in res]
         hq = [r["hq_percent"] for r in res]
         worst = min(res, key=lambda r: (r["modes"], r["hq_percent"]))
         worst_hq = min(hq)
-        lines.append(f"| {m.label} | {_mean_std(modes, 1)} | {_mean_std(hq, 1)} | "
+        lines.append(f"| {m.label} | {len(res)} | {_mean_std(modes, 1)} | {_mean_std(hq, 1)} | "
                      f"{_mean_std([r['reverse_kl'] for r in res], 2)} | {worst['modes']}, {worst_hq:.1f} | "
                      f"`{m.command()}` |")
     for name, modes, hq, kl, source in PUBLISHED[data]:
-        lines.append(f"| *{name} (published: {source})* | {modes} | {hq} | {kl} | | |")
+        lines.append(f"| *{name} (published: {source})* | | {modes} | {hq} | {kl} | | |")
     return lines
 
 
-def goal_lines(results: dict[str, list[tuple[Method, list[dict]]]]) -> list[str]:
+def goal_lines(results: dict[str, list[tuple[Method, list[dict]]]], seeds: int) -> list[str]:
     lines = []
     for data, rows in results.items():
         modes, hq = GOALS[data]
@@ -193,6 +259,8 @@ def goal_lines(results: dict[str, list[tuple[Method, list[dict]]]]) -> list[str]
             met = [r["modes"] == modes and r["hq_percent"] >= hq for r in res]
             per_seed = ", ".join(f"seed {r['seed']}: {r['modes']}/{r['hq_percent']:.1f}%" for r in res)
             verdict = "met on every seed" if all(met) else f"met on {sum(met)} of {len(met)} seeds"
+            if len(res) < seeds:
+                verdict += f" run so far ({seeds - len(res)} of the {seeds} seeds not run yet)"
             lines.append(f"- **{data}** goal ({modes}/{modes} modes, ≥ {hq:.0f}% high quality on each seed): "
                          f"{verdict} ({per_seed}).")
     return lines
@@ -221,7 +289,8 @@ def figure(data: str, rows: list[tuple[Method, list[dict]]], path: str | Path) -
         ax.scatter(means[:, 0], means[:, 1], s=6, c="k", marker="+", linewidths=0.6)
         ax.set_xlim(-lim, lim); ax.set_ylim(-lim, lim); ax.set_aspect("equal")
         ax.set_xticks([]); ax.set_yticks([])
-        ax.set_title(f"{m.label.strip('*')}\n{r['modes']}/{r['modes_total']} modes, {r['hq_percent']:.1f}% HQ",
+        other_seed = f", seed {r['seed']}" if r["seed"] != rows[0][1][0]["seed"] else ""
+        ax.set_title(f"{m.label.strip('*')}\n{r['modes']}/{r['modes_total']} modes, {r['hq_percent']:.1f}% HQ{other_seed}",
                      fontsize=8)
     fig.suptitle(f"{data}: 2,500 samples of each method (seed {rows[0][1][0]['seed']}); grey circles: 3σ of each mode",
                  fontsize=9)
@@ -237,21 +306,28 @@ def report(results: dict[str, list[tuple[Method, list[dict]]]], seeds: int, comm
     """The section written into docs/modes.md and BENCHMARKS.md."""
     lines = [
         "## Mode collapse (gankit bench modes)", "",
-        f"Written by `{command}` on {machine}. Each row: {seeds} seeds (0–{seeds - 1}), mean ± standard "
-        f"deviation over seeds (PacGAN's ± are standard errors over 10 runs); {N_SAMPLES} samples per run, from "
+        f"Written by `{command}` on {machine}. Each row: mean ± standard deviation over its seeds (seeds "
+        f"0–{seeds - 1} when the seeds column says {seeds}; PacGAN's ± are standard errors over 10 runs); "
+        f"{N_SAMPLES} samples per run, from "
         "G_ema when the method keeps one; high quality = within 3σ of the nearest mode; reverse KL of the "
         "high-quality samples' mode frequencies against the uniform. Published rows come from the papers' own "
         "nets and training budgets (PacGAN: 400 epochs of 100k points; VEEGAN's setup differs again), ours "
         "from the commands shown.", "",
     ]
     for data, rows in results.items():
-        lines += table(data, rows) + ["", f"![{data} samples](figures/modes-{data}.png)", ""]
+        lines += table(data, rows) + [""]
+        if rows:
+            lines += [f"![{data} samples](figures/modes-{data}.png)", ""]
         ran = {m.key for m, _ in rows}
+        short = [f"{m.key} ({len(res)} of {seeds})" for m, res in rows if len(res) < seeds]
+        if short:
+            lines += [f"Seeds still to run: {', '.join(short)} (the same command without `--finished-only` "
+                      "runs them, reusing the finished ones).", ""]
         left = [m.key for m in METHODS[data] if m.key not in ran]
         if left:
             lines += [f"Not run for this table: {', '.join(left)} (`gankit bench modes --data {data} --methods "
                       f"{','.join(left)}` adds them; runs already in `--runs` are reused).", ""]
-    lines += goal_lines(results) + [""]
+    lines += goal_lines(results, seeds) + [""]
     return lines
 
 
@@ -278,7 +354,7 @@ def main(a) -> int:
     datasets = [d.strip() for d in a.data.split(",") if d.strip()]
     methods = [m.strip() for m in a.methods.split(",") if m.strip()] if a.methods else None
     log = lambda msg: print(f"gankit: {msg}", file=sys.stderr, flush=True)  # noqa: E731
-    results = bench(datasets, methods, a.seeds, a.runs, log)
+    results = bench(datasets, methods, a.seeds, a.runs, log, a.jobs, a.finished_only)
     parts = ["gankit bench modes"]
     if a.data != "ring8,grid25":
         parts.append(f"--data {a.data}")
@@ -286,13 +362,16 @@ def main(a) -> int:
         parts.append(f"--methods {a.methods}")
     if a.seeds != 5:
         parts.append(f"--seeds {a.seeds}")
+    if a.finished_only:
+        parts.append("--finished-only")
     command = " ".join(parts)
     machine = f"{cpu_name()}, torch {torch.__version__}, 1 thread per run"
     section = report(results, a.seeds, command, machine)
     print("\n".join(section))
     if a.write:
         for data, rows in results.items():
-            figure(data, rows, ROOT / "docs" / "figures" / f"modes-{data}.png")
+            if rows:
+                figure(data, rows, ROOT / "docs" / "figures" / f"modes-{data}.png")
         replace_section(ROOT / "docs" / "modes.md", section, "# Mode collapse")
         bench_section = [line.replace("(figures/", "(docs/figures/") for line in section]
         from .bench import write_sections

@@ -289,6 +289,10 @@ def build_parser() -> argparse.ArgumentParser:
     bm.add_argument("--methods", default="", help="comma-separated method keys (default: all), e.g. gan,pacgan2,best")
     bm.add_argument("--seeds", type=int, default=5, help="seeds 0..N-1 per method (default 5)")
     bm.add_argument("--runs", help="keep the runs here; results already there are reused (default: a temporary folder)")
+    bm.add_argument("--jobs", type=int, default=1,
+                    help="train this many runs at once, each in its own process with one thread (default 1)")
+    bm.add_argument("--finished-only", action="store_true",
+                    help="train nothing: write the tables from the runs already finished in --runs")
     bm.add_argument("--no-write", dest="write", action="store_false", help="print the tables only")
     bm.set_defaults(func=_cmd_bench)
 
