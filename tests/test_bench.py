@@ -58,3 +58,24 @@ def test_bench_figures_are_written_with_the_legend_beside_the_axes(tmp_path, mon
                                                           open(path, "wb").write(b"png")))
     bench._save_figure(plt, fig, ax, "x.png")
     assert (tmp_path / "figures" / "x.png").read_bytes() == b"png" and legend_box and legend_box[0].x0 > 0
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_the_paper_table_gives_no_share_of_an_emulated_bf16_peak(monkeypatch, native):
+    from gankit import precision
+
+    speeds = {"fp32": 2000.0, "bf16": 3000.0 if native else 200.0}
+    run = {"flops_per_image": 5e6, "bytes_per_step": 2e7, "batch": 100}
+    monkeypatch.setattr(bench, "run_reference", lambda *a: dict(run, images_per_s=1500.0))
+    monkeypatch.setattr(bench, "run_child", lambda spec: dict(run, images_per_s=speeds[spec["overrides"][-1][10:]]))
+    monkeypatch.setattr(precision, "native_bf16", lambda device: (native, "a test CPU"))
+    machine = {"peak_fp32": 100.0, "peak_bf16": 400.0 if native else 5.0, "bandwidth_gbs": 50.0}
+    lines, _ = bench.section_paper(1.0, machine)
+    rows = {tuple(c.strip() for c in line.split("|")[1:3]): [c.strip() for c in line.split("|")[3:-1]]
+            for line in lines if line.startswith("| gankit")}
+    assert rows["gankit", "fp32"][:4] == ["2000", "1.33", "10", "10%"]  # 2000 images/s x 5 MFLOP = 10 GFLOP/s of 100
+    bf16 = rows["gankit", "bf16"]
+    if native:
+        assert bf16[3] == "4%" and bf16[5].endswith("%")  # 15 GFLOP/s of a 400 GFLOP/s peak
+    else:
+        assert bf16[3:] == ["—", "—", "—"] and any("emulated" in line for line in lines)

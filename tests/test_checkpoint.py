@@ -92,6 +92,29 @@ def test_keep_checkpoints_keeps_the_newest_n_plus_every_keep_every_th(tmp_path):
     assert [p.name for p in (tmp_path / "z" / "checkpoints").iterdir()] == ["latest.pt"]
 
 
+def test_keep_copies_where_the_file_system_has_no_hard_links(tmp_path, monkeypatch):
+    from gankit import checkpoint
+
+    latest = tmp_path / "latest.pt"
+    checkpoint.save({"step": 7}, latest)
+
+    def no_links(src, dst):
+        raise OSError(errno.EXDEV, "cross-device link")
+
+    monkeypatch.setattr(checkpoint.os, "link", no_links)
+    checkpoint.keep(latest, tmp_path / "step-0000007.pt")
+    copy = tmp_path / "step-0000007.pt"
+    assert copy.read_bytes() == latest.read_bytes() and os.stat(copy).st_ino != os.stat(latest).st_ino
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["latest.pt", "step-0000007.pt"]  # no temporaries left
+
+    def denied(src, dst):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(checkpoint.os, "link", denied)
+    with pytest.raises(OSError, match="No space"):  # a real failure is reported, not papered over by a copy
+        checkpoint.keep(latest, tmp_path / "step-0000008.pt")
+
+
 def test_prune_keeps_the_newest_up_to_the_current_step_and_leaves_later_ones(tmp_path):
     for step in (10, 20, 30, 40, 50):
         (tmp_path / f"step-{step:07d}.pt").write_bytes(b"")

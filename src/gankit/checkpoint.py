@@ -22,7 +22,7 @@ import sys
 import tempfile
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, Callable
 
 import torch
 
@@ -47,10 +47,17 @@ def save(state: dict[str, Any], path: str | Path) -> None:
     buffer = io.BytesIO()
     torch.save(state, buffer)
     path.parent.mkdir(parents=True, exist_ok=True)
+    _atomic_write(path, lambda f: _write(f, buffer.getbuffer()))
+
+
+def _atomic_write(path: Path, fill: Callable[[BinaryIO], None]) -> None:
+    """`fill` writes a temporary file beside `path`, which is flushed to disk and renamed over
+    `path`: a crash leaves the old file or the new one. On failure the temporary file goes and
+    the error is raised."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TMP_SUFFIX, dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
-            _write(f, buffer.getbuffer())
+            fill(f)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -95,23 +102,19 @@ def keep(latest: Path, step_file: Path) -> None:
         link.unlink(missing_ok=True)
         os.link(latest, link)
         os.replace(link, step_file)
+        _sync_folder(step_file.parent)
+        return
     except OSError as e:
         with _quietly():
             link.unlink(missing_ok=True)
         if e.errno not in (errno.EPERM, errno.EXDEV, errno.EOPNOTSUPP, errno.ENOSYS):
             raise  # a real failure (disk full, no permission), not a file system without links
-        fd, tmp = tempfile.mkstemp(prefix=f".{step_file.name}.", suffix=TMP_SUFFIX, dir=step_file.parent)
-        try:
-            with os.fdopen(fd, "wb") as f, open(latest, "rb") as src:
-                shutil.copyfileobj(src, f)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, step_file)
-        except BaseException:
-            with _quietly():
-                Path(tmp).unlink(missing_ok=True)
-            raise
-    _sync_folder(step_file.parent)
+
+    def copy(f: BinaryIO) -> None:  # no hard links here: a copy, written like a checkpoint
+        with open(latest, "rb") as src:
+            shutil.copyfileobj(src, f)
+
+    _atomic_write(step_file, copy)
 
 
 def step_files(folder: str | Path) -> list[tuple[int, Path]]:
