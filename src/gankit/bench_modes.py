@@ -53,6 +53,7 @@ METHODS: dict[str, list[Method]] = {
     "ring8": [
         Method("gan", "GAN (the paper's loss, non-saturating)", "ring8-gan.toml"),
         Method("wgan-gp", "WGAN-GP (λ 10, k 5, Adam 1e-4, β 0/0.9)", "ring8-wgan-gp.toml"),
+        Method("wgan-gp-toy", "WGAN-GP, λ 0.1 (the authors' toy-data script)", "ring8-wgan-gp.toml", ("train.gp_weight=0.1",)),
         Method("hinge-sn", "hinge + spectral norm", "ring8-gan.toml", ("train.loss=hinge", "model.spectral_norm=true")),
         Method("lsgan", "least squares", "ring8-gan.toml", ("train.loss=lsgan",)),
         Method("r1", "R1 penalty (γ 0.01)", "ring8-gan.toml", ("train.r1_gamma=0.01",)),
@@ -68,6 +69,7 @@ METHODS: dict[str, list[Method]] = {
     "grid25": [
         Method("gan", "GAN (the paper's loss, non-saturating)", "grid25-gan.toml"),
         Method("wgan-gp", "WGAN-GP (λ 10, k 5, Adam 1e-4, β 0/0.9)", "grid25-wgan-gp.toml"),
+        Method("wgan-gp-toy", "WGAN-GP, λ 0.1 (the authors' toy-data script)", "grid25-wgan-gp.toml", ("train.gp_weight=0.1",)),
         Method("hinge-sn", "hinge + spectral norm", "grid25-gan.toml", ("train.loss=hinge", "model.spectral_norm=true")),
         Method("lsgan", "least squares", "grid25-gan.toml", ("train.loss=lsgan",)),
         Method("r1", "R1 penalty (γ 0.1)", "grid25-gan.toml", ("train.r1_gamma=0.1",)),
