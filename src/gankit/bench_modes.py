@@ -314,7 +314,8 @@ def report(results: dict[str, list[tuple[Method, list[dict]]]], seeds: int, comm
         "G_ema when the method keeps one; high quality = within 3σ of the nearest mode; reverse KL of the "
         "high-quality samples' mode frequencies against the uniform. Published rows come from the papers' own "
         "nets and training budgets (PacGAN: 400 epochs of 100k points; VEEGAN's setup differs again), ours "
-        "from the commands shown.", "",
+        "from the commands shown. Why some remedies fail on 2-D data (spectral norm, WGAN-GP's λ 10, PacGAN4's D "
+        "here) and which to choose: docs/modes.md, \"How to choose\".", "",
     ]
     for data, rows in results.items():
         lines += table(data, rows) + [""]
@@ -364,6 +365,8 @@ def main(a) -> int:
         parts.append(f"--methods {a.methods}")
     if a.seeds != 5:
         parts.append(f"--seeds {a.seeds}")
+    if a.runs:
+        parts.append(f"--runs {a.runs}")
     if a.finished_only:
         parts.append("--finished-only")
     command = " ".join(parts)
