@@ -168,14 +168,14 @@ def _run_all(tasks: list[tuple[Method, int, Path]], jobs: int, log: Callable[[st
     out: list[dict | None] = [None] * len(tasks)
     if jobs > 1 and len(todo) > 1:
         import multiprocessing
-        from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+        from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
         # spawn: a fresh interpreter per worker, not a fork of one that holds torch's thread pools
         with ProcessPoolExecutor(min(jobs, len(todo)), mp_context=multiprocessing.get_context("spawn")) as pool:
             futures = {pool.submit(_run_in_child, *tasks[i]): i for i in todo}
             pending = set(futures)
             while pending:
-                done, pending = wait(pending, return_when=FIRST_EXCEPTION)
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)  # log each run as it ends
                 for fut in done:
                     if fut.exception() is not None:
                         for p in pending:
