@@ -4,6 +4,8 @@ GANKIT  := .venv/bin/gankit
 STAMP   := .venv/.installed
 DEMO    ?= runs/demo
 PYTEST_ARGS ?=
+# Tests run on one worker per core (pytest-xdist); tests that share a trained run are grouped.
+PYTEST_WORKERS ?= auto
 
 .PHONY: setup demo test test-fast bench bench-modes lint figures clean
 
@@ -27,10 +29,10 @@ demo: setup
 
 test: setup
 	@# pytest exits 5 when it collects no test: that is a failure here, never a silent pass.
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 test-fast: setup
-	$(PY) -m pytest -m 'not slow' $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup -m 'not slow' $(PYTEST_ARGS)
 
 bench: setup
 	$(PY) -m gankit.bench --out BENCHMARKS.md
@@ -39,7 +41,7 @@ bench-modes: setup
 	$(GANKIT) bench modes --runs runs/bench-modes --jobs $$(nproc)
 
 figures: setup
-	$(PY) -m gankit.docs_figures
+	$(PY) -m gankit.paper.docs_figures
 
 lint: setup
 	$(PY) -m compileall -q src tests

@@ -1,18 +1,24 @@
-import os
-from pathlib import Path
+"""Fixtures every test folder shares."""
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-CONFIGS = ROOT / "configs"
-
 
 @pytest.fixture(autouse=True)
-def _isolated_cache(tmp_path_factory, monkeypatch):
-    # Feature nets and folder caches go to a per-session temporary cache, never the user's.
-    cache = tmp_path_factory.getbasetemp() / "gankit-cache"
+def _isolated_cache(tmp_path_factory, worker_id, monkeypatch):
+    # Feature nets and folder caches go to a per-session temporary cache, never the user's. The
+    # workers of one `pytest -n` run share it (their temporary folders sit side by side), so a
+    # feature net is trained once per run, not once per worker (gankit locks it while training).
+    base = tmp_path_factory.getbasetemp()
+    cache = (base.parent if worker_id != "master" else base) / "gankit-cache"
     monkeypatch.setenv("GANKIT_CACHE", str(cache))
 
 
-def fashion_mnist_available() -> bool:
-    return Path("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz").is_file()
+@pytest.fixture
+def registered(monkeypatch):
+    """`registered(registry, name, entry)`: `entry` under `name` for this test only (a registry
+    refuses a second registration of a name, so tests add theirs through this and leave no trace)."""
+    def add(registry, name, entry):
+        monkeypatch.setitem(registry._entries, name, entry)
+        return entry
+
+    return add

@@ -13,13 +13,12 @@ from pathlib import Path
 
 import pytest
 import torch
+from helpers import CONFIGS
 
 from gankit import checkpoint, config
 from gankit.cli import main
 from gankit.errors import GankitError, brief
 from gankit.train import train
-
-from conftest import CONFIGS
 
 TINY = ["train.steps=50", "train.batch_size=32", "train.log_every=5", "train.sample_every=0",
         "train.checkpoint_every=10", "model.g_hidden=[16]", "model.d_hidden=[16]", "threads=1"]
@@ -210,7 +209,7 @@ def test_a_full_disk_mid_run_is_one_line_keeps_the_last_checkpoint_and_resumes(t
 
 
 def test_a_log_row_that_does_not_fit_is_cut_off_whole(tmp_path, monkeypatch):
-    from gankit import runlog
+    from gankit.train import runlog
 
     path = tmp_path / "log.jsonl"
     runlog.append_line(path, '{"step": 1}')

@@ -8,10 +8,9 @@ import sys
 import numpy as np
 import pytest
 import torch
+from helpers import CONFIGS
 
 from gankit.cli import main
-
-from conftest import CONFIGS
 
 FAST = ["--set", "train.steps=40", "--set", "train.checkpoint_every=20", "--set", "train.log_every=10",
         "--set", "model.g_hidden=[32]", "--set", "model.d_hidden=[32]"]

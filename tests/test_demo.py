@@ -1,11 +1,10 @@
 import json
 
 import pytest
+from helpers import CONFIGS
 
 from gankit import data, demo
 from gankit.data import Probe
-
-from conftest import CONFIGS
 
 
 @pytest.mark.slow

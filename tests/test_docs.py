@@ -2,9 +2,9 @@
 
 import dataclasses
 
-from gankit import config, metrics
+from helpers import ROOT
 
-from conftest import ROOT
+from gankit import config, metrics
 
 
 def test_guide_config_table_lists_every_key():

@@ -31,11 +31,12 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _cmd_train(a) -> int:
-    from . import config as config_mod, distributed
+    from . import config as config_mod
+    from .distributed import group as distributed
     from .train import train
 
     if a.nproc is not None or a.nnodes != 1:
-        from .launch import launch, torchrun_args
+        from .distributed.launch import launch, torchrun_args
 
         nproc = 1 if a.nproc is None else a.nproc
         torchrun_args([], nproc, a.nnodes, a.rdzv_endpoint)  # refuses bad options before anything starts
@@ -84,8 +85,8 @@ def _weights(G) -> str:
 
 
 def _cmd_sample(a) -> int:
-    from .sample_files import check_out, write_samples
-    from .sampling import load_generator
+    from .sampling.files import check_out, write_samples
+    from .sampling.generator import load_generator
 
     if a.n < 1:
         raise GankitError(f"--n must be a positive number of samples, got {a.n}")
@@ -97,7 +98,7 @@ def _cmd_sample(a) -> int:
 
 
 def _cmd_evaluate(a) -> int:
-    from .evaluate import evaluate_run
+    from .metrics.runs import evaluate_run
 
     result = evaluate_run(a.run, a.metrics, samples=a.samples, n=a.n, seed=a.seed, which=a.checkpoint,
                           overrides=a.set, ema=_ema(a))
@@ -109,7 +110,7 @@ def _cmd_evaluate(a) -> int:
 
 
 def _cmd_figures(a) -> int:
-    from .figures import make_figures
+    from .report.figures import make_figures
 
     for path in make_figures(a.run, ema=_ema(a)):
         say(str(path), sys.stdout)
@@ -117,7 +118,7 @@ def _cmd_figures(a) -> int:
 
 
 def _cmd_export(a) -> int:
-    from .export import export_onnx
+    from .sampling.export import export_onnx
 
     out, G, check = export_onnx(a.run, a.out, which=a.checkpoint, ema=_ema(a))
     say(f"gankit: wrote {out} ({_weights(G)}); {check}")
@@ -126,7 +127,7 @@ def _cmd_export(a) -> int:
 
 
 def _cmd_report(a) -> int:
-    from .report import write_report
+    from .report.page import write_report
 
     say(str(write_report(a.run, a.out)), sys.stdout)
     return 0
@@ -138,8 +139,19 @@ def _metric_help() -> str:
     return "metrics:\n" + "\n".join(f"  {m:<12} {metrics.info(m).summary}" for m in metrics.names())
 
 
+def _train_help() -> str:
+    """What the registries hold, for `gankit train --help`: the names model.g/d, model.prior,
+    model.activation, train.loss and data.name take (plugins' entry points included)."""
+    from . import data, losses, nets
+
+    rows = [("model.g", nets.generator_names()), ("model.d", nets.discriminator_names()),
+            ("model.prior", nets.PRIORS.names()), ("model.activation", nets.ACTIVATIONS.names()),
+            ("train.loss", losses.names()), ("data.name", data.names())]
+    return "names the registries hold:\n" + "\n".join(f"  {key:<17} {', '.join(names)}" for key, names in rows)
+
+
 def _cmd_theory(a) -> int:
-    from .theory import report, run_theory
+    from .paper.theory import report, run_theory
 
     if a.steps < 1:
         raise GankitError(f"--steps must be >= 1 (Adam steps per trained discriminator), got {a.steps}")
@@ -149,7 +161,7 @@ def _cmd_theory(a) -> int:
 
 
 def _cmd_paper(a) -> int:
-    from .paper import format_table, table
+    from .paper.table1 import format_table, table
 
     rows = table(a.data, run=a.run, data_dir=a.data_dir, n=a.n, seed=a.seed,
                  log=lambda msg: print(f"gankit: {msg}", file=sys.stderr, flush=True))
@@ -158,7 +170,8 @@ def _cmd_paper(a) -> int:
 
 
 def _cmd_datasets(a) -> int:
-    from . import config as config_mod, data
+    from . import config as config_mod
+    from . import data
 
     cfg = config_mod.load(a.config, a.set)
     rows = data.listing(cfg.data if (a.config or a.set) else None)
@@ -172,7 +185,8 @@ def _cmd_datasets(a) -> int:
 
 def _cmd_features(a) -> int:
     """`gankit features fit --data NAME`: train (or load) the feature net the metrics use."""
-    from . import config as config_mod, data
+    from . import config as config_mod
+    from . import data
     from .metrics.features import fit
 
     cfg = config_mod.load(None, [f"data.name={a.data}", *a.set])
@@ -188,7 +202,7 @@ def _add_weights(parser: argparse.ArgumentParser) -> None:
 
 
 def _cmd_bench(a) -> int:
-    from .bench_modes import main
+    from .bench.modes import main
 
     return main(a)
 
@@ -204,6 +218,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
 
     t = sub.add_parser("train", help="train a GAN (Algorithm 1), or resume a run exactly")
+    t.more_help = _train_help
+    t.formatter_class = argparse.RawDescriptionHelpFormatter
     t.add_argument("--config", help="TOML config file, e.g. configs/ring8.toml")
     _add_set(t, "override a config key, e.g. train.steps=2000")
     t.add_argument("--out", help="new run directory")
@@ -305,7 +321,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     code = _main(argv)
-    from .launch import report_exit
+    from .distributed.launch import report_exit
 
     report_exit(code)  # for `gankit train --nproc`, which started this process
     return code

@@ -1,4 +1,6 @@
-"""Lines for the person at the console, which may go away: `gankit train ... 2>&1 | head -1`
+"""What the person at the console sees: lines, and progress of long work.
+
+The console may go away: `gankit train ... 2>&1 | head -1`
 closes the pipe after one line. A closed console silences gankit; it never stops the work."""
 
 from __future__ import annotations
@@ -7,6 +9,7 @@ import os
 import shlex
 import shutil
 import sys
+import time
 from typing import TextIO
 
 
@@ -46,3 +49,36 @@ def command() -> str:
         except OSError:
             pass
     return f"{'python' if same else shlex.quote(sys.executable)} -m gankit"
+
+
+class Progress:
+    """`with Progress(total, "sampling", "sample") as p: p.update(k)`; `announce` prints a first
+    line when stderr is not a terminal (later lines come only if the work takes a while)."""
+
+    EVERY = 10.0  # seconds between plain lines when stderr is not a terminal
+
+    def __init__(self, total: int, desc: str, unit: str = "step", announce: bool = True):
+        self.total, self.desc, self.unit, self.n, self.bar = total, desc, unit, 0, None
+        self._last = time.monotonic()
+        if sys.stderr.isatty():
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, desc=desc, file=sys.stderr, unit=unit, unit_scale=total >= 10_000)
+        elif announce:
+            print(f"gankit: {desc} ({total} {unit}s)", file=sys.stderr, flush=True)
+
+    def __enter__(self) -> "Progress":
+        return self
+
+    def update(self, k: int) -> None:
+        self.n += k
+        if self.bar is not None:
+            self.bar.update(k)
+        elif time.monotonic() - self._last >= self.EVERY and self.n < self.total:
+            self._last = time.monotonic()
+            print(f"gankit: {self.desc}: {self.n}/{self.total} {self.unit}s", file=sys.stderr, flush=True)
+
+    def __exit__(self, *exc) -> bool:
+        if self.bar is not None:
+            self.bar.close()
+        return False

@@ -15,11 +15,12 @@ import shutil
 import sys
 from pathlib import Path
 
-from . import config as config_mod, data, metrics
+from . import config as config_mod
+from . import data, metrics
 from .errors import GankitError
-from .evaluate import evaluate_run
-from .figures import make_figures
-from .report import write_report
+from .metrics.runs import evaluate_run
+from .report.figures import make_figures
+from .report.page import write_report
 from .train import train
 
 ROOT = Path(__file__).resolve().parents[2]

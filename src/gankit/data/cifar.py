@@ -21,8 +21,8 @@ import torch
 
 from ..config import DataConfig
 from ..errors import GankitError
-from . import register
 from .dataset import Dataset, Probe
+from .registry import register
 
 TRAIN_FILES = [f"data_batch_{i}" for i in range(1, 6)]
 TEST_FILE = "test_batch"

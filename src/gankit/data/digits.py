@@ -6,8 +6,8 @@ from __future__ import annotations
 import torch
 
 from ..config import DataConfig
-from . import register
 from .dataset import Dataset, Probe
+from .registry import register
 
 
 def load_digits(cfg: DataConfig) -> Dataset:

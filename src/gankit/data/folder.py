@@ -40,8 +40,8 @@ import torch
 from ..cache import cache_root
 from ..config import DataConfig
 from ..errors import GankitError
-from . import register
 from .dataset import Dataset, Probe
+from .registry import register
 
 PREFIX = "folder:"
 CACHE_FORMAT = 2  # 2: each image's top-level sub-folder (its class)

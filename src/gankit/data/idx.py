@@ -16,8 +16,8 @@ import torch
 
 from ..config import DataConfig
 from ..errors import GankitError
-from . import register
 from .dataset import Dataset, Probe
+from .registry import register
 
 FASHION_MNIST_DIR = "/usr/share/datasets/fashion-mnist"
 TRAIN_SPLIT = 50_000

@@ -20,8 +20,8 @@ import torch
 
 from ..config import DataConfig
 from ..errors import GankitError
-from . import load, probe, register
 from .dataset import Dataset, Probe
+from .registry import load, probe, register
 
 SEED = 106
 DEFAULT_N = 60_000

@@ -16,8 +16,8 @@ import torch
 
 from ..config import DataConfig
 from ..errors import GankitError
-from . import register
 from .dataset import Dataset, Probe
+from .registry import register
 
 PREFIX = "csv:"
 SPLIT_SEED = 0

@@ -11,8 +11,8 @@ import math
 import torch
 
 from ..config import DataConfig
-from . import register
 from .dataset import Dataset, Probe
+from .registry import register
 
 GAUSS1D_MEAN, GAUSS1D_STD = 2.0, 0.5
 RING8_RADIUS, RING8_STD = 1.0, 0.01

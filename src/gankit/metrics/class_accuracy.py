@@ -14,8 +14,8 @@ from __future__ import annotations
 import torch
 
 from ..errors import GankitError
-from . import EvalContext, register_metric
 from .features import fit, is_labelled, predict, threads
+from .registry import EvalContext, register_metric
 
 
 def class_accuracy(predicted: torch.Tensor, requested: torch.Tensor) -> dict:

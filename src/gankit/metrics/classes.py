@@ -18,8 +18,8 @@ from __future__ import annotations
 import torch
 
 from ..errors import GankitError
-from . import EvalContext, register_metric
 from .features import fit, is_labelled, predict
+from .registry import EvalContext, register_metric
 
 COVER_FRACTION = 0.1
 PSEUDO_COUNT = 0.5

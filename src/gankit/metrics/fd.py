@@ -15,8 +15,8 @@ import torch
 from torchmetrics.image.fid import FrechetInceptionDistance
 
 from ..errors import GankitError
-from . import EvalContext, register_metric
 from .features import FeatureExtractor, feature_sets
+from .registry import EvalContext, register_metric
 
 
 def fd_metric(fx: FeatureExtractor) -> FrechetInceptionDistance:

@@ -38,8 +38,8 @@ import torch.nn.functional as F
 
 from ..cache import cache_root
 from ..config import Config
+from ..console import Progress
 from ..errors import GankitError
-from ..progress import Progress
 
 SEED = 0
 PENULTIMATE_DIM = 128
@@ -171,6 +171,28 @@ def fit(dataset: Any, config: Config | None = None, device: torch.device | str =
         raise GankitError(f"{dataset.name} has no class labels, so there is no classifier to fit; "
                           "its metrics use a fixed-seed random conv net instead")
     weights, info_path = net_paths(dataset, config)
+    weights.parent.mkdir(parents=True, exist_ok=True)
+    with _locked(weights):  # two processes that need the same net at once train it once
+        return _fit(dataset, config, device, force, weights, info_path)
+
+
+@contextlib.contextmanager
+def _locked(path: Path):
+    """An exclusive lock on `path`.lock for the block (a no-op where fcntl does not exist)."""
+    try:
+        import fcntl
+    except ImportError:
+        yield
+        return
+    with open(path.with_name(path.name + ".lock"), "a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def _fit(dataset: Any, config: Config | None, device, force: bool, weights: Path, info_path: Path) -> tuple[FeatureNet, dict]:
     net = _new_net(dataset.shape[0], dataset.num_classes)
     if not force and weights.is_file() and info_path.is_file():
         try:
@@ -186,7 +208,6 @@ def fit(dataset: Any, config: Config | None = None, device: torch.device | str =
     info = {"data": dataset.name, "shape": list(dataset.shape), "test_accuracy": acc,
             "num_classes": dataset.num_classes, "seed": SEED, "code_hash": code_hash(),
             "train_seconds": round(time.time() - t0, 1), "weights": str(weights)}
-    weights.parent.mkdir(parents=True, exist_ok=True)
     _atomic(weights, lambda p: torch.save({k: v.cpu() for k, v in net.state_dict().items()}, p))
     _atomic(info_path, lambda p: Path(p).write_text(json.dumps(info, indent=1) + "\n"))
     print(f"gankit: feature net for {dataset.name}: test accuracy {acc:.4f}, saved to {weights}", file=sys.stderr)
@@ -382,7 +403,7 @@ def features(samples: Any, data: Any = None, config: Config | None = None) -> np
     from .. import data as data_mod
     from ..config import DataConfig
     from ..device import resolve_device
-    from . import check_samples
+    from .evaluation import check_samples
 
     config = config or Config()
     if isinstance(data, str):

@@ -15,8 +15,8 @@ import torch
 from torchmetrics.image.kid import KernelInceptionDistance
 
 from ..errors import GankitError
-from . import EvalContext, register_metric
 from .features import FeatureExtractor, feature_sets
+from .registry import EvalContext, register_metric
 
 SUBSETS = 100
 SUBSET_SIZE = 1000

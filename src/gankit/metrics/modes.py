@@ -12,7 +12,7 @@ from __future__ import annotations
 import torch
 
 from ..errors import GankitError
-from . import EvalContext, register_metric
+from .registry import EvalContext, register_metric
 
 
 def reverse_kl(counts: torch.Tensor) -> float | None:

@@ -29,7 +29,7 @@ import numpy as np
 import torch
 
 from ..errors import GankitError
-from . import EvalContext, register_metric
+from .registry import EvalContext, register_metric
 
 SIGMAS = np.logspace(-1, 0, 10)  # the paper's grid, for pixels in [0, 1]
 # Elements of one float64 distance block (rows × samples): 2^24 × 8 bytes = 128 MiB, plus as much

@@ -20,8 +20,8 @@ from typing import Any
 import torch
 
 from ..errors import GankitError
-from . import EvalContext, register_metric
 from .features import feature_sets
+from .registry import EvalContext, register_metric
 
 K_PR = 3
 K_DC = 5

@@ -24,8 +24,8 @@ import torch
 
 from ..data.stacked import mode_index
 from ..errors import GankitError
-from . import EvalContext, register_metric
 from .features import fit, threads
+from .registry import EvalContext, register_metric
 
 CONFIDENT = 0.9
 

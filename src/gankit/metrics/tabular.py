@@ -11,7 +11,7 @@ import numpy as np
 from scipy import stats
 
 from ..errors import GankitError
-from . import EvalContext, register_metric
+from .registry import EvalContext, register_metric
 
 
 def reference(ctx: EvalContext, metric: str) -> tuple[np.ndarray, np.ndarray, list[str]]:

@@ -1,0 +1,85 @@
+"""A loss as a pair of objectives, D's and G's, that see the discriminator and both batches.
+
+Algorithm 1 (`gankit.train.loop.fit`) calls `loss.discriminator(D, real, fake)` in its k inner
+steps and `loss.generator(D, fake, real)` in its outer step. A loss sees the discriminator
+itself and both batches, not only D's outputs, so penalties on D's gradients fit the same seam.
+Each objective returns the quantity to *descend* and its own natural statistics (detached
+scalars), which the run log averages over every step they were computed in. Every loss reports
+`d_real` and `d_fake` (D's mean probability for the paper's losses, the mean raw score for
+critics) plus its own: `wasserstein`, `gp`, `r1`, `r2`.
+
+Any loss takes the zero-centred penalties R1 on real data and R2 on generated data
+(`train.r1_gamma`, `train.r2_gamma`; Mescheder et al. 2018).
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import torch
+
+from .penalties import zero_centred_penalty
+from .scores import Examples, Objective, differentiable, scores, scores_pair, wide
+
+Uniform = Callable[[int, torch.Tensor], torch.Tensor]
+"""Where a loss draws its randomness: (rows, like) -> `rows` draws of U[0, 1) on `like`'s device.
+A training session passes `gankit.train.streams.Uniform`, which a checkpoint restores."""
+
+
+def default_uniform() -> Uniform:
+    gen = torch.Generator().manual_seed(0)
+    return lambda rows, like: torch.rand(rows, generator=gen).to(like.device)
+
+
+class GANLoss:
+    """A named pair of objectives, written as formulas of D's scores on the real and the fake
+    batch (`d_loss`, `g_loss`); this class adds the optional R1/R2 penalties and the statistics.
+    `hint` says what to try when training diverges; `stats` names what each log row carries."""
+
+    name: str = ""
+    hint: str = "lower optim.lr_g / optim.lr_d"
+    extra_stats: tuple[str, ...] = ()
+    g_sees_real = False  # the generator objective also needs D's scores on real data
+
+    def __init__(self, r1_gamma: float = 0.0, r2_gamma: float = 0.0):
+        self.r1_gamma, self.r2_gamma = float(r1_gamma), float(r2_gamma)
+        self.stats = ("d_real", "d_fake", *self.extra_stats,
+                      *(("r1",) if self.r1_gamma else ()), *(("r2",) if self.r2_gamma else ()))
+        if self.r1_gamma or self.r2_gamma:
+            self.hint += "; or raise train.r1_gamma / train.r2_gamma"
+
+    # -- the formulas, per loss --
+    def d_loss(self, real_s: torch.Tensor, fake_s: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    def g_loss(self, fake_s: torch.Tensor, real_s: torch.Tensor | None) -> torch.Tensor:
+        raise NotImplementedError
+
+    def d_stats(self, real_s: torch.Tensor, fake_s: torch.Tensor) -> dict[str, torch.Tensor]:
+        """For critics: the mean raw scores."""
+        return {"d_real": real_s.mean(), "d_fake": fake_s.mean()}
+
+    # -- the pair the loop calls --
+    def discriminator(self, D: Callable, real: Examples, fake: Examples) -> Objective:
+        if self.r1_gamma:
+            real = Examples(differentiable(real.x), real.c)
+        if self.r2_gamma:
+            fake = Examples(differentiable(fake.x), fake.c)
+        real_s, fake_s = map(wide, scores_pair(D, real, fake))
+        loss = self.d_loss(real_s, fake_s)
+        with torch.no_grad():
+            stats = self.d_stats(real_s.detach(), fake_s.detach())
+        if self.r1_gamma:
+            r1 = zero_centred_penalty(real_s, real.x)
+            loss, stats["r1"] = loss + self.r1_gamma / 2 * r1, r1.detach()
+        if self.r2_gamma:
+            r2 = zero_centred_penalty(fake_s, fake.x)
+            loss, stats["r2"] = loss + self.r2_gamma / 2 * r2, r2.detach()
+        return Objective(loss, stats)
+
+    def generator(self, D: Callable, fake: Examples, real: Examples) -> Objective:
+        if self.g_sees_real:
+            real_s, fake_s = map(wide, scores_pair(D, real, fake))
+        else:
+            real_s, fake_s = None, wide(scores(D, fake))
+        return Objective(self.g_loss(fake_s, real_s), {})

@@ -1,0 +1,101 @@
+"""Computing the named metrics of samples against a data set: `evaluate`, the Python API and the
+CLI's one path; it runs the registered metrics and merges their flat results."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+
+from .. import data as data_mod
+from ..config import Config, DataConfig
+from ..errors import GankitError
+from .registry import METRICS, EvalContext, parse_names
+
+# Below this many real examples a comparison is noise: FD's covariance of 160 features is barely
+# determined, and k-NN balls (k = 3..5) each cover a large share of the set, so recall can read 0
+# beside coverage 1 (a 300-image folder leaves 15 test images).
+TINY_REFERENCE = 500
+
+
+@dataclass
+class MetricResult:
+    """One metric's values, how many real examples it compared with (None: none, e.g. modes
+    compares with the mixture's known means), and its warnings."""
+
+    values: dict[str, Any]
+    n_reference: int | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def evaluate(samples, data: str | Any = None, metrics: list[str] | str = ("modes",),
+             config: Config | None = None, seed: int = 0, classes=None) -> dict[str, Any]:
+    """Compute the named metrics of `samples` against a data set; returns one flat dict.
+
+    `samples` is an array or tensor in the layout of `gankit sample` output; `data` is a data set
+    name, a loaded Dataset, or None to use `config.data`. Besides each metric's keys the dict
+    holds `n_samples`, `n_reference` (when a metric compared with real examples) and `warnings`
+    (one string, when there is something to know before trusting the numbers). `classes` (one
+    label per sample) says which class a conditional G was asked for.
+    """
+    each = evaluate_each(samples, data, metrics, config, seed, classes)
+    return flatten(each, n_samples=len(samples))
+
+
+def flatten(each: dict[str, MetricResult], n_samples: int) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for r in each.values():
+        out.update(r.values)
+    out["n_samples"] = int(n_samples)
+    refs = [r.n_reference for r in each.values() if r.n_reference is not None]
+    if refs:
+        out["n_reference"] = min(refs)
+    notes = [w for r in each.values() for w in r.warnings]
+    if notes:
+        out["warnings"] = " | ".join(dict.fromkeys(notes))
+    return out
+
+
+def evaluate_each(samples, data: str | Any = None, metrics: list[str] | str = ("modes",),
+                  config: Config | None = None, seed: int = 0, classes=None) -> dict[str, MetricResult]:
+    """Like `evaluate`, but one MetricResult per metric (what RUN/metrics.json keeps)."""
+    config = config or Config()
+    metrics = parse_names(metrics)
+    if isinstance(data, str):
+        data = data_mod.load(DataConfig(**{**config.data.__dict__, "name": data}))
+    elif data is None:
+        data = data_mod.load(config.data)
+    x = torch.as_tensor(np.asarray(samples, dtype=np.float32) if not torch.is_tensor(samples) else samples).float()
+    check_samples(x, data)
+    if classes is not None:
+        classes = torch.as_tensor(np.asarray(classes)).long().reshape(-1)
+        if len(classes) != len(x):
+            raise GankitError(f"{len(classes)} class labels for {len(x)} samples; give one per sample")
+    ctx = EvalContext(samples=x, dataset=data, config=config, seed=seed, classes=classes)
+    out: dict[str, MetricResult] = {}
+    for name in metrics:
+        ctx.metric = name
+        values = METRICS.get(name).compute(ctx)
+        n_ref = ctx.references.get(name)
+        if n_ref is not None and n_ref < TINY_REFERENCE:
+            limited = " (no more than the samples: raise --n)" if n_ref >= len(x) else ""
+            ctx.warn(f"{name} compared the samples with only {n_ref} real examples{limited}, fewer than "
+                     f"{TINY_REFERENCE}: at that size its numbers are noisy (e.g. recall near 0 beside coverage "
+                     f"near 1); use a data set with a larger test split")
+        out[name] = MetricResult(values, n_ref, ctx.warnings.get(name, []))
+    return out
+
+
+def check_samples(x: torch.Tensor, dataset: Any) -> None:
+    """Refuse samples whose layout does not match the data set, or that hold NaN/inf."""
+    want = tuple(dataset.shape)
+    if x.ndim != len(want) + 1 or tuple(x.shape[1:]) != want:
+        raise GankitError(f"samples have shape {tuple(x.shape)}, but {dataset.name} needs N×{'×'.join(map(str, want))}")
+    if len(x) < 2:
+        raise GankitError(f"need at least 2 samples to evaluate, got {len(x)}")
+    if not torch.isfinite(x).all():
+        raise GankitError("samples hold NaN or inf values (regenerate them with `gankit sample`)")
+
+

@@ -1,0 +1,84 @@
+"""Generators and discriminators: a registry of families by name, one module per family.
+
+A generator maps z ~ p_z to one example of the data's shape; a discriminator maps an example to
+a *logit* (D(x) = sigmoid(logit)), so the losses can stay numerically stable.
+
+- `registry.py`: `NETS`, `register_net`, `NetFamily` — `model.g` / `model.d` name a family;
+- `layers.py`: activations, maxout, dropout whose masks are the run's noise, max-norm;
+- `prior.py`: the noise prior p_z (`model.prior`);
+- one module per family: `mlp.py` (mlp, maxout), `paper.py` (the paper's MNIST nets), `conv.py`;
+- `conditional.py`: G(z, c) and the projection D(x, c) around any family;
+- `remedies.py`: what wraps any D against mode collapse (minibatch std, packing, spectral norm).
+
+`build_generator` and `build_discriminator` turn a run's model config into nets.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING
+
+import torch
+from torch import nn
+
+from . import conv, mlp, paper  # noqa: F401  (each registers its family)
+from .conditional import ConditionalGenerator, ProjectionDiscriminator, check_num_classes
+from .conv import ConditionalConvGenerator, ConvDiscriminator, ConvGenerator
+from .layers import ACTIVATIONS, Dropout, MaskSource, Maxout, apply_max_norm, dropout_layers, has_batch_norm, segmented
+from .mlp import MLPDiscriminator, MLPGenerator
+from .prior import PRIORS, SQRT3, sample_noise
+from .registry import NETS, NetFamily, discriminator_names, family, generator_names, register_net
+from .remedies import MinibatchStd, Packed, add_minibatch_std, apply_spectral_norm, check_batch, stackable
+
+if TYPE_CHECKING:
+    from ..config import ModelConfig
+
+
+def check_names(cfg: ModelConfig) -> None:
+    """Refuse, before anything is loaded, a model section whose names no registry knows; each
+    error names its key (model.g, model.d, model.prior, model.activation)."""
+    family(cfg.g, "generator", "model.g")
+    family(cfg.d, "discriminator", "model.d")
+    PRIORS.get(cfg.prior, "model.prior")
+    ACTIVATIONS.get(cfg.activation, "model.activation")
+
+
+def build_generator(cfg: ModelConfig, shape: tuple[int, ...], kind: str,
+                    pixel_mean: torch.Tensor | None = None, num_classes: int = 0) -> nn.Module:
+    """G for one example shape; `pixel_mean` (images) sets the output bias where the net asks.
+    With `model.conditional`, G(z, c) also takes the class, one of `num_classes`."""
+    fam, shape = family(cfg.g, "generator", "model.g"), tuple(shape)
+    if not cfg.conditional:
+        return fam.generator(cfg, shape, kind, pixel_mean)
+    check_num_classes(num_classes)
+    if fam.conditional_generator is not None:
+        return fam.conditional_generator(cfg, shape, kind, pixel_mean, num_classes)
+    wider = dataclasses.replace(cfg, z_dim=cfg.z_dim + num_classes)  # z and the class's one-hot
+    return ConditionalGenerator(fam.generator(wider, shape, kind, pixel_mean), num_classes)
+
+
+def build_discriminator(cfg: ModelConfig, shape: tuple[int, ...], kind: str, num_classes: int = 0) -> nn.Module:
+    """D for one example shape, with the config's remedies: packing (D's input is `pack`
+    examples), a minibatch-std feature, spectral normalization; with `model.conditional`, a
+    projection discriminator D(x, c)."""
+    shape = tuple(shape)
+    pack = getattr(cfg, "pack", 1)
+    D = family(cfg.d, "discriminator", "model.d").discriminator(cfg, (pack * shape[0], *shape[1:]), kind)
+    if getattr(cfg, "minibatch_std", 0):
+        D = add_minibatch_std(D, cfg.minibatch_std)
+    if cfg.conditional:
+        check_num_classes(num_classes)
+        D = ProjectionDiscriminator(D, num_classes)
+    if getattr(cfg, "spectral_norm", False):
+        D = apply_spectral_norm(D)
+    return Packed(D, pack) if pack > 1 else D
+
+
+__all__ = [
+    "NETS", "NetFamily", "register_net", "family", "generator_names", "discriminator_names", "check_names",
+    "build_generator", "build_discriminator", "sample_noise", "PRIORS", "SQRT3", "ACTIVATIONS",
+    "MLPGenerator", "MLPDiscriminator", "ConvGenerator", "ConvDiscriminator", "ConditionalConvGenerator",
+    "ConditionalGenerator", "ProjectionDiscriminator", "Maxout", "Dropout", "MaskSource", "dropout_layers",
+    "segmented", "has_batch_norm", "stackable", "apply_max_norm", "MinibatchStd", "Packed", "add_minibatch_std",
+    "apply_spectral_norm", "check_batch",
+]

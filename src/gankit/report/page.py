@@ -1,0 +1,230 @@
+"""`gankit report RUN`: one self-contained HTML page of a run, for a person to look at.
+
+The page holds the run's summary, its loss and D-output curves, the sample pictures over time,
+the latest metrics with their provenance and what each means, the figures, and the config. It
+needs no network and no script: pictures are embedded as data URIs, styles are inline, and a
+Content-Security-Policy forbids fetching anything, so the file can be mailed or archived alone.
+It reads what the run already wrote (RUN/log.jsonl, samples/, figures/, metrics.json,
+config.toml, the latest checkpoint's summary) and draws only the curves itself.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+from .. import __version__, checkpoint
+from ..errors import GankitError
+from ..metrics.runs import read_metrics
+from ..sampling.pictures import pyplot
+from . import curves
+
+MAX_SAMPLE_PICTURES = 12  # sample pictures over time: evenly spaced, always the last
+FIGURE_NOTES = {
+    "samples.png": "Samples of the latest checkpoint (for points: every column's histogram and every pair's scatter, over the data).",
+    "figure1.png": "The paper's Figure 1: p_data, p_g, D and D* through training, with the map z -> x = G(z).",
+    "saturation.png": "Gradient norm of G's loss through training: the minimax loss saturates where D rejects samples.",
+    "nearest.png": "The paper's Figure 2: samples beside their nearest training images (not copies, if they differ).",
+    "walks.png": "The paper's Figure 3: straight walks in z; smooth rows mean G did not memorise.",
+}
+
+CSS = """
+body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:0 auto;max-width:1100px;padding:1.5em;color:#222}
+h1{font-size:1.6em;margin-bottom:.2em} h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:1.8em}
+table{border-collapse:collapse;margin:.6em 0} td,th{border:1px solid #ddd;padding:.3em .6em;text-align:left;vertical-align:top}
+th{background:#f4f4f4} td.num{font-variant-numeric:tabular-nums;text-align:right;white-space:nowrap}
+.muted{color:#666;font-size:.9em} .warn{background:#fff4d6;border-left:4px solid #e0a800;padding:.4em .8em;margin:.4em 0}
+img{max-width:100%;height:auto;border:1px solid #eee} figure{margin:.6em 0 1.2em 0} figcaption{color:#555;font-size:.9em}
+.grid{display:flex;flex-wrap:wrap;gap:12px} .grid figure{flex:0 1 250px;margin:0}
+pre{background:#f7f7f7;padding:.8em;overflow-x:auto;font-size:.85em}
+"""
+
+
+def write_report(run: str | Path, out: str | Path | None = None) -> Path:
+    """Write the run's report page (default RUN/report.html) and return its path."""
+    run = Path(run)
+    if not run.is_dir() or not ((run / "log.jsonl").is_file() or (run / "checkpoints" / "latest.pt").is_file()):
+        raise GankitError(f"{run} is not a run directory (give the --out folder of `gankit train`)")
+    out = Path(out) if out else run / "report.html"
+    if out.suffix.lower() not in (".html", ".htm"):
+        raise GankitError(f"--out {out} must end in .html")
+    page = render(run)
+    tmp = out.with_name(f".{out.name}.tmp")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(page, encoding="utf-8")
+        tmp.replace(out)
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        raise GankitError(f"cannot write {out}: {e.strerror or e} (choose a writable --out)") from None
+    return out
+
+
+def render(run: Path) -> str:
+    """The page as one HTML string."""
+    state = _latest(run)
+    rows = curves.read_log(run)
+    body = [f"<h1>gankit run: {_e(run.resolve().name)}</h1>",
+            f"<p class=muted>{_e(str(run.resolve()))} &middot; report written {_e(time.strftime('%Y-%m-%d %H:%M'))} "
+            f"by gankit {_e(__version__)}</p>",
+            _summary(run, state, rows), _curves(rows), _samples(run), _metrics(run, state), _figures(run),
+            _config(run, state)]
+    return ("<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8>"
+            "<meta http-equiv=Content-Security-Policy content=\"default-src 'none'; img-src data:; style-src 'unsafe-inline'\">"
+            "<meta name=viewport content='width=device-width, initial-scale=1'>"
+            f"<title>gankit run {_e(run.resolve().name)}</title><style>{CSS}</style></head>\n<body>\n"
+            + "\n".join(b for b in body if b) + "\n</body></html>\n")
+
+
+# --- sections -----------------------------------------------------------------------------------
+
+def _summary(run: Path, state: dict | None, rows: list[dict]) -> str:
+    items: list[tuple[str, str]] = []
+    cfg = _config_text(run, state)
+    steps = re.search(r"^steps = (\d+)", cfg, re.M)
+    data = re.search(r'^name = "([^"]*)"', cfg, re.M)
+    if data:
+        items.append(("data", data.group(1)))
+    if state is not None:
+        info = state.get("data") or {}
+        if "shape" in info:
+            items.append(("kind", f"{info.get('kind')} {'×'.join(str(int(v)) for v in info['shape'].tolist())}"))
+        items.append(("trained", f"step {int(state['step'])}" + (f" of train.steps = {steps.group(1)}" if steps else "")))
+        if "elapsed" in state:
+            items.append(("training time", f"{float(state['elapsed']):.0f} s"))
+        if "examples_seen" in state:
+            items.append(("examples seen", f"{int(state['examples_seen']):,}"))
+        items.append(("EMA weights", "yes (G_ema): sampling, metrics and export use them" if "G_ema" in state else "no"))
+        extra = state.get("extra") or {}
+        if "best_fd" in extra:
+            items.append(("best checkpoint", f"step {extra.get('best_step')}, fd {float(extra['best_fd']):.4g} (checkpoints/best.pt)"))
+    else:
+        items.append(("checkpoint", "none yet"))
+    if rows:
+        last = rows[-1]
+        items.append(("last log row", ", ".join(f"{k} {_num(last[k])}" for k in
+                                               ("step", "loss_d", "loss_g", "d_real", "d_fake") if k in last)))
+    table = "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in items)
+    return f"<h2>Summary</h2><table>{table}</table>"
+
+
+def _curves(rows: list[dict]) -> str:
+    if not rows:
+        return "<h2>Training curves</h2><p class=muted>log.jsonl has no rows yet.</p>"
+    plt = pyplot()
+    fig = curves.curves_figure(rows)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=90)
+    plt.close(fig)
+    return ("<h2>Training curves</h2>" + _img(buf.getvalue(), "loss and discriminator-output curves")
+            + "<p class=muted>Left: D's and G's losses. Right: D's mean output on data, D(x), and on samples, "
+              "D(G(z)); at the game's equilibrium both are 1/2. Rows of RUN/log.jsonl, one per log interval.</p>")
+
+
+def _samples(run: Path) -> str:
+    found = sorted((run / "samples").glob("step-*.png"))
+    if not found:
+        return "<h2>Samples over training</h2><p class=muted>No sample pictures (train.sample_every).</p>"
+    if len(found) > MAX_SAMPLE_PICTURES:
+        idx = {round(i * (len(found) - 1) / (MAX_SAMPLE_PICTURES - 1)) for i in range(MAX_SAMPLE_PICTURES)}
+        found = [found[i] for i in sorted(idx)]
+    cells = "".join(f"<figure>{_img(p.read_bytes(), p.stem)}<figcaption>{_e(_step_label(p))}</figcaption></figure>"
+                    for p in found)
+    return (f"<h2>Samples over training</h2><p class=muted>From one fixed set of z, so the pictures change only "
+            f"because G does ({len(found)} of RUN/samples/).</p><div class=grid>{cells}</div>")
+
+
+def _metrics(run: Path, state: dict | None) -> str:
+    from .. import metrics as metrics_mod
+
+    kept = read_metrics(run)
+    head = "<h2>Metrics</h2>"
+    if not kept:
+        return head + "<p class=muted>None yet: <code>gankit evaluate RUN --metrics NAMES</code> adds them.</p>"
+    latest = int(state["step"]) if state is not None else None
+    parts = [head, "<p class=muted>The newest result of each metric (RUN/metrics.json), with what it measured; "
+                   "RUN/metrics.jsonl holds every evaluation.</p>"]
+    for name, entry in kept.items():
+        p = entry.get("provenance", {})
+        if p.get("source") == "samples":
+            what = f"samples file {p.get('samples')} (sha256 {str(p.get('samples_sha256', ''))[:12]}…)"
+        else:
+            what = (f"{p.get('checkpoint')} checkpoint at step {p.get('step')}, "
+                    f"{'EMA' if p.get('ema') else 'trained G'} weights")
+        ref = p.get("n_reference")
+        what += f"; {p.get('n_samples')} samples, seed {p.get('seed')}" + (f", {ref} real examples" if ref else "")
+        what += f"; {p.get('evaluated_at', '')}"
+        rows = "".join(f"<tr><td>{_e(k)}</td><td{' class=num' if isinstance(v, (int, float)) else ''}>{_e(_num(v))}</td>"
+                       f"<td>{_e(metrics_mod.meaning(k))}</td></tr>" for k, v in entry.get("values", {}).items())
+        summary = metrics_mod.info(name).summary if name in metrics_mod.names() else ""
+        parts.append(f"<h3>{_e(name)} <span class=muted>{_e(summary)}</span></h3><p class=muted>Measured on {_e(what)}</p>")
+        if p.get("source") == "checkpoint" and latest is not None and p.get("step") != latest:
+            parts.append(f"<p class=warn>Measured at step {_e(p.get('step'))}; the latest checkpoint is at step {latest}. "
+                         f"Run <code>gankit evaluate RUN --metrics {_e(name)}</code> again for the current G.</p>")
+        parts += [f"<p class=warn>{_e(w)}</p>" for w in entry.get("warnings", [])]
+        parts.append(f"<table><tr><th>key</th><th>value</th><th>what it means</th></tr>{rows}</table>")
+    return "\n".join(parts)
+
+
+def _figures(run: Path) -> str:
+    found = [p for p in sorted((run / "figures").glob("*.png")) if p.name != "curves.png"]  # drawn above
+    if not found:
+        return "<h2>Figures</h2><p class=muted>None yet: <code>gankit figures RUN</code> draws them.</p>"
+    cells = []
+    for p in found:
+        note = FIGURE_NOTES.get(p.name) or _png_title(p) or p.stem
+        cells.append(f"<figure>{_img(p.read_bytes(), p.stem)}<figcaption><b>{_e(p.name)}</b>: {_e(note)}</figcaption></figure>")
+    return "<h2>Figures</h2>" + "".join(cells)
+
+
+def _config(run: Path, state: dict | None) -> str:
+    text = _config_text(run, state)
+    return f"<h2>Config</h2><pre>{_e(text)}</pre>" if text else ""
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+def _latest(run: Path) -> dict | None:
+    path = run / "checkpoints" / "latest.pt"
+    return checkpoint.load(path) if path.is_file() else None
+
+
+def _config_text(run: Path, state: dict | None) -> str:
+    if (run / "config.toml").is_file():
+        return (run / "config.toml").read_text()
+    return str(state["config"]) if state is not None else ""
+
+
+def _img(png: bytes, alt: str) -> str:
+    return f"<img alt='{_e(alt)}' src='data:image/png;base64,{base64.b64encode(png).decode()}'>"
+
+
+def _png_title(path: Path) -> str:
+    from PIL import Image
+
+    try:
+        with Image.open(path) as img:
+            return str(img.info.get("Title", ""))
+    except OSError:
+        return ""
+
+
+def _step_label(path: Path) -> str:
+    m = re.fullmatch(r"step-(\d+)", path.stem)
+    return f"step {int(m.group(1))}" if m else path.stem
+
+
+def _num(v: Any) -> str:
+    if isinstance(v, float):
+        return f"{v:.4g}"
+    return json.dumps(v) if isinstance(v, (list, dict)) else str(v)
+
+
+def _e(v: Any) -> str:
+    return html.escape(str(v), quote=True)

@@ -1,0 +1,152 @@
+"""Sample files: what `gankit sample --out` writes, chosen by the file's extension.
+
+- `.npy`: float32, images N×C×H×W in [0, 1], points N×D in the data's units. Written in batches
+  straight into the file (memory bounded by a batch, not by N), after checking the disk has room.
+- `.csv`: points only, a header of the data's column names, then one row per sample.
+- `.png`: images only, a grid of the samples.
+
+Every file is written beside its target under a temporary name and renamed when complete, so a
+failed or interrupted write leaves any earlier file intact. `load_npy` reads `.npy` files back
+for `gankit evaluate --samples` without ever unpickling.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import hashlib
+import math
+import os
+import shutil
+from pathlib import Path
+from typing import BinaryIO, Callable
+
+import numpy as np
+
+from ..console import Progress
+from ..errors import GankitError
+from .generator import Generator
+
+FORMATS = (".npy", ".csv", ".png")
+MAX_GRID = 4096  # images in one .png grid
+CSV_BYTES_PER_VALUE = 16  # "%.9g" and a comma, for the free-space check
+
+
+def check_out(out: str | Path, kind: str | None = None) -> Path:
+    """The output path if its extension is one gankit writes (and fits the data kind), else an error."""
+    out = Path(out)
+    suffix = out.suffix.lower()
+    if suffix not in FORMATS:
+        raise GankitError(f"--out {out} must end in .npy (an array), .png (an image grid) or .csv (a table)")
+    if kind is not None and suffix == ".png" and kind != "image":
+        raise GankitError(f"--out {out}: a .png grid is for image runs, and this run models {kind} "
+                          "(write .npy or .csv; `gankit figures RUN` draws points)")
+    if kind is not None and suffix == ".csv" and kind != "points":
+        raise GankitError(f"--out {out}: a .csv table is for points data, and this run models images (write .npy or .png)")
+    return out
+
+
+def write_samples(G: Generator, n: int, out: str | Path, seed: int = 0, c: int | None = None) -> Path:
+    """Draw n samples from G with `seed` (and class c) and write them to `out` in its format."""
+    out = check_out(out, G.kind)
+    if n < 1:
+        raise GankitError(f"--n must be a positive number of samples, got {n}")
+    suffix = out.suffix.lower()
+    if suffix == ".png":
+        if n > MAX_GRID:
+            raise GankitError(f"--n {n}: a .png grid holds at most {MAX_GRID} images (lower --n, or write .npy)")
+        from .pictures import image_grid
+
+        x = G.draw(n, seed, c)
+        return _atomic(out, 0, lambda f: image_grid(x, nrow=math.ceil(math.sqrt(n))).save(f, format="PNG"))
+    per_row = math.prod(G.shape)
+    if suffix == ".npy":
+        header = _npy_header(n, G.shape)
+        return _atomic(out, len(header) + 4 * n * per_row,
+                       lambda f: (f.write(header), _stream(G, n, seed, c, lambda x: f.write(x.tobytes()))))
+    columns = G.columns
+
+    def write_csv(f: BinaryIO) -> None:
+        text = _TextSink(f)
+        csv.writer(text, lineterminator="\n").writerow(columns)
+        _stream(G, n, seed, c, lambda x: np.savetxt(text, x, fmt="%.9g", delimiter=","))
+
+    return _atomic(out, n * per_row * CSV_BYTES_PER_VALUE, write_csv)
+
+
+def _stream(G: Generator, n: int, seed: int, c: int | None, write: Callable[[np.ndarray], object]) -> None:
+    with Progress(n, f"sampling {n} from {G.where}", "sample", announce=n >= 1_000_000) as bar:
+        for x in G.batches(n, seed, c):
+            write(np.ascontiguousarray(x.numpy(), dtype="<f4"))
+            bar.update(len(x))
+
+
+def _npy_header(n: int, shape: tuple[int, ...]) -> bytes:
+    """The .npy header of an n×shape little-endian float32 array (numpy's own writer)."""
+    import io
+
+    buf = io.BytesIO()
+    np.lib.format.write_array_header_1_0(buf, {"descr": "<f4", "fortran_order": False, "shape": (n, *shape)})
+    return buf.getvalue()
+
+
+class _TextSink:
+    """A text view of a binary file for csv and np.savetxt, without buffering the whole table."""
+
+    def __init__(self, f: BinaryIO):
+        self.f = f
+
+    def write(self, s: str) -> int:
+        return self.f.write(s.encode())
+
+
+def _atomic(out: Path, nbytes: int, write: Callable[[BinaryIO], object]) -> Path:
+    """Check there is room for nbytes, write to a temporary file beside `out`, rename over it."""
+    tmp = out.with_name(f".{out.name}.tmp")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        free = shutil.disk_usage(out.parent).free
+        if nbytes > free:
+            raise GankitError(f"--out {out} needs {_size(nbytes)} but {out.parent} has {_size(free)} free "
+                              "(lower --n, or write to another disk)")
+        with open(tmp, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, out)
+    except OSError as e:
+        with contextlib.suppress(OSError):  # e.g. the parent is a file: there is no tmp to remove
+            tmp.unlink(missing_ok=True)
+        raise GankitError(f"cannot write {out}: {e.strerror or e} (choose a writable path with room)") from None
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        raise
+    return out
+
+
+def _size(nbytes: int) -> str:
+    for unit in ("bytes", "KB", "MB", "GB", "TB"):
+        if nbytes < 1000 or unit == "TB":
+            return f"{nbytes:.0f} {unit}" if unit == "bytes" else f"{nbytes:.1f} {unit}"
+        nbytes /= 1000
+    return ""
+
+
+def load_npy(path: str | Path) -> np.ndarray:
+    path = Path(path)
+    if not path.is_file():
+        raise GankitError(f"samples file {path} not found")
+    try:
+        return np.load(path, allow_pickle=False)
+    except (ValueError, OSError, EOFError) as e:
+        raise GankitError(f"{path} is not a readable .npy array ({str(e)[:120]})") from None
+
+
+def sha256(path: str | Path) -> str:
+    """The file's SHA-256, read in blocks (sample files can be large)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()

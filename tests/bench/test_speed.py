@@ -1,0 +1,81 @@
+"""`make bench`'s machinery (never its numbers): sections, the reference loops, a measurement."""
+
+import pytest
+
+from gankit.bench import speed as bench
+
+
+def test_a_run_replaces_only_the_sections_it_measured(tmp_path):
+    out = tmp_path / "B.md"
+    bench.write_sections(out, {"paper": ["## Paper", "old"], "modes": ["## Modes", "kept"]})
+    bench.write_sections(out, {"paper": ["## Paper", "new"]})
+    text = out.read_text()
+    assert "new" in text and "old" not in text and "kept" in text
+    assert text.index("## Paper") < text.index("## Modes")  # sections keep their order
+    bench.write_sections(out, {"machine": ["## Machine"]})
+    assert out.read_text().index("## Machine") < out.read_text().index("## Paper")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("script", ["eager_paper.py", "eager_mlp.py", "eager_dcgan.py"])
+def test_reference_loops_run_and_report_images_per_second(script):
+    r = bench.run_reference(script, "--seconds", 0.05, "--warmup", 1, "--threads", 1, "--batch", 8)
+    assert r["images_per_s"] > 0 and r["steps"] >= 1
+
+
+def test_gankit_measurement_reports_flops_and_bytes():
+    r = bench.measure_gankit("ring8-gan.toml", ["train.batch_size=16"], seconds=0.05)
+    assert r["images_per_s"] > 0 and r["batch"] == 16 and r["precision"] == "fp32"
+    assert r["flops_per_image"] > 0 and r["bytes_per_step"] > 0
+
+
+@pytest.mark.slow
+def test_processes_are_measured_from_the_runs_log():
+    tiny = ["model.g_hidden=[16]", "model.d_hidden=[16]", "train.batch_size=64"]
+    r = bench.measure_processes("ring8-gan.toml", tiny, nproc=2, threads=1, steps=40, log_every=10)
+    assert r["world_size"] == 2 and r["rows"] == 3 and r["images_per_s"] > 0
+
+
+def test_the_process_table_compares_processes_with_threads_on_the_same_cores(monkeypatch):
+    speeds = {(1, 1): 100.0, (1, 2): 150.0, (2, 1): 180.0}
+    monkeypatch.setattr(bench, "measure_processes", lambda f, over, nproc, threads, steps: {
+        "images_per_s": speeds[nproc, threads], "world_size": nproc, "rows": 5})
+    lines = bench.process_benchmarks([1, 2], cases=[("ring8", "ring8-gan.toml", [])])
+    table = [[c.strip() for c in line.split("|")[2:5]] for line in lines if line.startswith("| ring8")]
+    assert table == [["1 × 1", "100", "1.00×"], ["1 × 2", "150", "1.50×"], ["2 × 1", "180", "1.80×"]]
+
+
+def test_bench_figures_are_written_with_the_legend_beside_the_axes(tmp_path, monkeypatch):
+    from gankit.bench import speed as bench
+    from gankit.sampling.pictures import pyplot
+
+    monkeypatch.setattr(bench, "FIGURES", tmp_path / "figures")
+    plt = pyplot()
+    fig, ax = plt.subplots()
+    ax.plot([1, 2], [3, 4], label="gankit")
+    legend_box = []
+    monkeypatch.setattr(fig, "savefig", lambda path, dpi: (legend_box.append(ax.get_legend().get_bbox_to_anchor()),
+                                                          open(path, "wb").write(b"png")))
+    bench._save_figure(plt, fig, ax, "x.png")
+    assert (tmp_path / "figures" / "x.png").read_bytes() == b"png" and legend_box and legend_box[0].x0 > 0
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_the_paper_table_gives_no_share_of_an_emulated_bf16_peak(monkeypatch, native):
+    from gankit.train import precision
+
+    speeds = {"fp32": 2000.0, "bf16": 3000.0 if native else 200.0}
+    run = {"flops_per_image": 5e6, "bytes_per_step": 2e7, "batch": 100}
+    monkeypatch.setattr(bench, "run_reference", lambda *a: dict(run, images_per_s=1500.0))
+    monkeypatch.setattr(bench, "run_child", lambda spec: dict(run, images_per_s=speeds[spec["overrides"][-1][10:]]))
+    monkeypatch.setattr(precision, "native_bf16", lambda device: (native, "a test CPU"))
+    machine = {"peak_fp32": 100.0, "peak_bf16": 400.0 if native else 5.0, "bandwidth_gbs": 50.0}
+    lines, _ = bench.section_paper(1.0, machine)
+    rows = {tuple(c.strip() for c in line.split("|")[1:3]): [c.strip() for c in line.split("|")[3:-1]]
+            for line in lines if line.startswith("| gankit")}
+    assert rows["gankit", "fp32"][:4] == ["2000", "1.33", "10", "10%"]  # 2000 images/s x 5 MFLOP = 10 GFLOP/s of 100
+    bf16 = rows["gankit", "bf16"]
+    if native:
+        assert bf16[3] == "4%" and bf16[5].endswith("%")  # 15 GFLOP/s of a 400 GFLOP/s peak
+    else:
+        assert bf16[3:] == ["—", "—", "—"] and any("emulated" in line for line in lines)

@@ -1,0 +1,115 @@
+"""gankit.load_generator and the Generator module: z (or a count) -> samples in data units, EMA
+weights by default, classes for conditional runs."""
+
+import numpy as np
+import pytest
+import torch
+from helpers import CONFIGS
+from torch import nn
+
+import gankit
+from gankit import checkpoint, config, nets
+from gankit.errors import GankitError
+from gankit.sampling import Generator, generate, load_generator, sample
+from gankit.train import train
+
+TINY = ["train.steps=20", "train.batch_size=32", "train.log_every=10", "train.sample_every=0",
+        "train.checkpoint_every=10", "model.g_hidden=[16]", "model.d_hidden=[16]", "threads=1"]
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("sampling") / "heights"
+    train(config.load(CONFIGS / "heights.toml", TINY), out, quiet=True)
+    return out
+
+
+def with_ema(run, tmp_path):
+    """A copy of the run's latest checkpoint with a G_ema key: G's weights scaled, so it differs."""
+    state = checkpoint.load(run / "checkpoints" / "latest.pt")
+    state["G_ema"] = {k: v * 0.5 if v.is_floating_point() else v for k, v in state["G"].items()}
+    path = tmp_path / "ema.pt"
+    checkpoint.save(state, path)
+    return path, state
+
+
+def test_a_count_or_z_gives_samples_in_data_units(run):
+    G = gankit.load_generator(run)
+    assert isinstance(G, Generator) and isinstance(G, nn.Module)
+    assert G.kind == "points" and G.shape == (1,) and G.columns == ["height_cm"] and G.step == 20
+    x = G(500, seed=3)
+    assert x.shape == (500, 1) and x.dtype == torch.float32
+    # The same z by hand: the net's output (training units) times the data's scale plus its shift.
+    z = G.noise(500, torch.Generator().manual_seed(3))
+    state = checkpoint.load(run / "checkpoints" / "latest.pt")
+    net = nets.build_generator(G.config.model, (1,), "points")
+    net.load_state_dict(state["G"])
+    with torch.no_grad():
+        by_hand = net.eval()(z) * state["data"]["scale"] + state["data"]["shift"]
+    torch.testing.assert_close(G(z), by_hand)
+    torch.testing.assert_close(x, by_hand)
+    assert 100 < float(x.median()) < 250  # centimetres, not standard units
+
+
+def test_the_seed_fixes_the_samples_and_draw_equals_sample(run):
+    G = load_generator(run)
+    a, b = G.draw(2500, seed=1), G.draw(2500, seed=1)
+    assert np.array_equal(a, b) and not np.array_equal(a, G.draw(2500, seed=2))
+    assert np.array_equal(a, sample(run, 2500, seed=1)) and a.dtype == np.float32
+    streamed = np.concatenate([x.numpy() for x in G.batches(2500, seed=1)])
+    assert np.array_equal(a, streamed)
+
+
+def test_ema_weights_are_used_when_present(run, tmp_path):
+    path, state = with_ema(run, tmp_path)
+    G = load_generator(run, str(path))
+    assert G.ema and G.provenance() == {"checkpoint": str(path), "step": 20, "ema": True}
+    assert torch.equal(G.net.out.weight, state["G_ema"]["out.weight"])
+    plain = load_generator(run, str(path), ema=False)
+    assert not plain.ema and torch.equal(plain.net.out.weight, state["G"]["out.weight"])
+    z = G.noise(10)
+    assert not torch.equal(G(z), plain(z))
+    with pytest.raises(GankitError, match="no EMA weights"):
+        load_generator(run, ema=True)
+    assert not load_generator(run).ema
+
+
+class TwoClassNet(nn.Module):
+    """A stand-in conditional G(z, c): class 0 near -10, class 1 near +10."""
+
+    def forward(self, z, c):
+        return (z[:, :1] * 0.01 + torch.where(c[:, None] == 1, 10.0, -10.0)).float()
+
+    def parameters(self, recurse=True):
+        yield torch.zeros(1)
+
+
+def conditional(run):
+    G = load_generator(run)
+    cfg = G.config
+    cfg.model.conditional = True  # the key other work adds; read with getattr
+    info = {**G.info, "num_classes": 2, "shift": torch.zeros(1), "scale": torch.ones(1)}
+    return Generator(TwoClassNet(), info, cfg, G.step, where="cgan")
+
+
+def test_conditional_runs_take_a_class_or_draw_one_uniformly(run):
+    G = conditional(run)
+    assert G.conditional and G.num_classes == 2
+    assert (G(200, c=1, seed=0) > 0).all() and (G(200, c=0, seed=0) < 0).all()
+    mixed = G.draw(4000, seed=0)
+    share = float((mixed > 0).mean())
+    assert 0.45 < share < 0.55  # uniform over the two classes
+    with pytest.raises(GankitError, match="--class 2 is out of range: cgan has classes 0..1"):
+        G(5, c=2)
+    with pytest.raises(GankitError, match="not a conditional run"):
+        load_generator(run)(5, c=0)
+
+
+def test_generate_restores_training_mode_and_batches():
+    G = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4)).train()
+    info = {"kind": "points", "scale": torch.ones(4) * 2, "shift": torch.ones(4)}
+    z = torch.randn(10, 3)
+    a = generate(G, z, info)
+    assert G.training and torch.equal(a, generate(G, z, info, batch=3))
+    with torch.no_grad():
+        torch.testing.assert_close(a, G.eval()(z) * 2 + 1)
