@@ -140,6 +140,8 @@ def test_a_plugin_that_fails_to_load_is_one_line_naming_its_entry_point(tmp_path
     assert p.returncode == 2 and p.stderr.count("\n") == 1 and "Traceback" not in p.stderr
     assert "'no_such_module:NET'" in p.stderr and "gankit.nets" in p.stderr and "ModuleNotFoundError" in p.stderr
     assert not (tmp_path / "r").exists()
+    # A listing leaves the broken entry out instead of failing: help still works.
+    assert "paper-mnist" in gankit(env, "train", "--help").stdout
 
 
 def test_a_plugin_that_claims_a_name_gankit_has_is_refused_naming_both(tmp_path):

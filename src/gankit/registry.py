@@ -18,6 +18,7 @@ it is used, and then fails with a one-line error that names it.
 
 from __future__ import annotations
 
+import functools
 from importlib import metadata
 from typing import Callable, Generic, Iterator, TypeVar
 
@@ -68,6 +69,17 @@ class Registry(Generic[T]):
     def __len__(self) -> int:
         return len(self.names())
 
+    def items(self) -> list[tuple[str, T]]:
+        """(name, entry) for every name, plugins loaded; a plugin that fails to load is left out
+        (for listings: `--help`, what a result key means). Asking for it by name says why it failed."""
+        out = []
+        for name in self.names():
+            try:
+                out.append((name, self.get(name)))
+            except GankitError:
+                continue
+        return out
+
     def get(self, name: str, key: str | None = None) -> T:
         """The entry `name`, loading a plugin's entry point when that is where it comes from.
         An unknown name is a GankitError listing the known ones, naming the config `key` when
@@ -103,13 +115,20 @@ class Registry(Generic[T]):
         if self._plugins is None:
             self._plugins = {}
             if self.group:
-                for point in metadata.entry_points(group=self.group):
+                for point in _entry_points().select(group=self.group):
                     self._plugins.setdefault(point.name, point)
         return self._plugins
 
     def reload_plugins(self) -> None:
         """Read the entry points again (after installing a plugin into a running interpreter)."""
+        _entry_points.cache_clear()
         self._plugins = None
+
+
+@functools.lru_cache(maxsize=1)
+def _entry_points() -> metadata.EntryPoints:
+    """Every installed distribution's entry points, read once for all registries."""
+    return metadata.entry_points()
 
 
 def _loaded_from(point: metadata.EntryPoint) -> object:

@@ -97,7 +97,7 @@ def meaning(key: str) -> str:
     """What a result key means, from the metric that returns it ("" when unknown)."""
     if key in COMMON_KEYS:
         return COMMON_KEYS[key]
-    for m in (METRICS.get(n) for n in METRICS.names()):
+    for _, m in METRICS.items():
         if key in m.keys:
             return m.keys[key]
         prefix = next((k for k in m.keys if k.endswith("*") and key.startswith(k[:-1])), None)

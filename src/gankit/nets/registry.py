@@ -64,14 +64,14 @@ def family(name: str, role: str, key: str) -> NetFamily:
     ("generator" or "discriminator")."""
     fam = NETS.get(name, key)
     if getattr(fam, role) is None:
-        offer = [n for n in NETS.names() if getattr(NETS.get(n), role) is not None]
+        offer = [n for n, f in NETS.items() if getattr(f, role) is not None]
         raise GankitError(f"config key {key}: the net {name!r} has no {role}; one of: {', '.join(offer)}")
     return fam
 
 
 def generator_names() -> list[str]:
-    return [n for n in NETS.names() if NETS.get(n).generator is not None]
+    return [n for n, fam in NETS.items() if fam.generator is not None]
 
 
 def discriminator_names() -> list[str]:
-    return [n for n in NETS.names() if NETS.get(n).discriminator is not None]
+    return [n for n, fam in NETS.items() if fam.discriminator is not None]
