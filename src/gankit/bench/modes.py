@@ -164,9 +164,10 @@ def _run_in_child(method: Method, seed: int, folder: Path) -> dict:
 
 
 def _run_all(tasks: list[tuple[Method, int, Path]], jobs: int, log: Callable[[str], None]) -> list[dict]:
-    """Every task's result, in order; `jobs` runs at once, each in its own process."""
-    todo = [i for i, (m, s, f) in enumerate(tasks) if finished(m, s, f) is None]
-    out: list[dict | None] = [None] * len(tasks)
+    """Every task's result, in order: a finished run's result is read once and reused, the rest
+    are trained, `jobs` at once, each in its own process."""
+    out: list[dict | None] = [finished(*t) for t in tasks]
+    todo = [i for i, r in enumerate(out) if r is None]
     if jobs > 1 and len(todo) > 1:
         import multiprocessing
         from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -184,9 +185,11 @@ def _run_all(tasks: list[tuple[Method, int, Path]], jobs: int, log: Callable[[st
                         raise fut.exception()
                     i = futures[fut]
                     out[i] = fut.result()
-                    m, _, folder = tasks[i]
-                    log(_summary(folder.parent.parent.name, m.key, out[i]))  # folder: runs/<data>/<method>/seed-<n>
-    return [r if r is not None else run_one(m, s, f, log) for r, (m, s, f) in zip(out, tasks)]
+                    log(_summary(_config(tasks[i][0], tasks[i][1]).data.name, tasks[i][0].key, out[i]))
+    else:
+        for i in todo:
+            out[i] = run_one(*tasks[i], log)
+    return out
 
 
 def bench(datasets=("ring8", "grid25"), methods: list[str] | None = None, seeds: int = 5,
