@@ -10,3 +10,58 @@ TESTS = ROOT / "tests"
 
 def fashion_mnist_available() -> bool:
     return Path("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz").is_file()
+
+
+def read_only(monkeypatch, folder):
+    """Make `folder` read-only for this test: chmod where that binds (not root), else refuse every
+    write under it the way the kernel would (PermissionError, errno 13) in open, os.open, rename,
+    unlink and mkdir, which is what a read-only folder does to any writer."""
+    import builtins
+    import errno
+    import os
+
+    folder = Path(folder).resolve()
+    if os.geteuid() != 0:
+        mode = folder.stat().st_mode
+        folder.chmod(0o555)
+        monkeypatch.undo_chmod = lambda: folder.chmod(mode)
+        import atexit
+
+        atexit.register(lambda: folder.exists() and folder.chmod(mode))
+        return
+
+    def inside(path) -> bool:
+        try:
+            p = Path(os.fsdecode(path)).resolve()
+        except (TypeError, ValueError):
+            return False
+        return p == folder or folder in p.parents
+
+    def denied(path):
+        return PermissionError(errno.EACCES, "Permission denied", os.fsdecode(path))
+
+    real_open, real_os_open = builtins.open, os.open
+    real_replace, real_unlink, real_mkdir = os.replace, os.unlink, os.mkdir
+
+    def fake_open(file, mode="r", *args, **kwargs):
+        if isinstance(file, (str, bytes, os.PathLike)) and any(m in mode for m in "wax+") and inside(file):
+            raise denied(file)
+        return real_open(file, mode, *args, **kwargs)
+
+    def fake_os_open(path, flags, *args, **kwargs):
+        if flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT) and inside(path):
+            raise denied(path)
+        return real_os_open(path, flags, *args, **kwargs)
+
+    def guard(real):
+        def fake(path, *args, **kwargs):
+            if inside(path) or (args and isinstance(args[0], (str, bytes, os.PathLike)) and inside(args[0])):
+                raise denied(path)
+            return real(path, *args, **kwargs)
+        return fake
+
+    monkeypatch.setattr(builtins, "open", fake_open)
+    monkeypatch.setattr(os, "open", fake_os_open)
+    monkeypatch.setattr(os, "replace", guard(real_replace))
+    monkeypatch.setattr(os, "unlink", guard(real_unlink))
+    monkeypatch.setattr(os, "mkdir", guard(real_mkdir))

@@ -92,7 +92,7 @@ def _cmd_sample(a) -> int:
         raise GankitError(f"--n must be a positive number of samples, got {a.n}")
     check_out(a.out)
     G = load_generator(a.run, a.checkpoint, ema=_ema(a))
-    out = write_samples(G, a.n, a.out, seed=a.seed, c=a.cls)
+    out = write_samples(G, a.n, a.out, seed=a.seed, c=a.cls, force=a.force)
     say(f"gankit: wrote {a.n} samples {G.shape} to {out} ({_weights(G)})")
     return 0
 
@@ -195,6 +195,11 @@ def _cmd_features(a) -> int:
     return 0
 
 
+def _add_force(parser: argparse.ArgumentParser, what: str = "--out") -> None:
+    parser.add_argument("--force", action="store_true",
+                        help=f"replace {what} if it exists (never a file the run trains on)")
+
+
 def _add_weights(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--checkpoint", default="latest", help="latest, best, or a path to a .pt file")
     parser.add_argument("--no-ema", action="store_true",
@@ -237,10 +242,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--n", type=int, required=True, help="number of samples")
     s.add_argument("--out", required=True, help="FILE.npy (float32 array), FILE.png (image grid; image runs) or "
                                                 "FILE.csv (points, under the data's column names)")
-    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--seed", type=int, default=0, help="sample i depends only on (seed, i), whatever --n (default 0)")
     s.add_argument("--class", dest="cls", type=int, metavar="C", help="class id for every sample (conditional runs; "
                                                                       "default: classes drawn uniformly)")
     _add_weights(s)
+    _add_force(s)
     s.set_defaults(func=_cmd_sample)
 
     e = sub.add_parser("evaluate", help="measure sample quality; prints JSON, writes RUN/metrics.json")

@@ -15,6 +15,7 @@ from PIL import Image
 from gankit import config
 from gankit.cli import main
 from gankit.sampling import files as sample_files
+from gankit.sampling import outputs
 from gankit.sampling import load_generator
 from gankit.train import train
 
@@ -70,10 +71,10 @@ def test_an_output_that_cannot_fit_is_refused_before_any_work(runs, tmp_path, mo
     """Issue 16: `--n 100000000` ran for minutes; now the disk is checked first."""
     old = tmp_path / "x.npy"
     old.write_bytes(b"earlier file")
-    monkeypatch.setattr(sample_files.shutil, "disk_usage", lambda p: type("Usage", (), {"free": 10_000_000})())
+    monkeypatch.setattr(outputs.shutil, "disk_usage", lambda p: type("Usage", (), {"free": 10_000_000})())
     drawn = []
     monkeypatch.setattr(sample_files.Generator, "batches", lambda *a, **k: drawn.append(1) or iter(()))
-    code = main(["sample", str(runs["digits"]), "--n", "100000000", "--out", str(old)])
+    code = main(["sample", str(runs["digits"]), "--n", "100000000", "--out", str(old), "--force"])
     err = capsys.readouterr().err
     assert code == 2 and "needs 25.6 GB" in err and "10.0 MB free" in err, err
     assert not drawn and old.read_bytes() == b"earlier file" and not list(tmp_path.glob(".*tmp"))

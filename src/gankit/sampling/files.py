@@ -6,18 +6,16 @@
 - `.png`: images only, a grid of the samples.
 
 Every file is written beside its target under a temporary name and renamed when complete, so a
-failed or interrupted write leaves any earlier file intact. `load_npy` reads `.npy` files back
-for `gankit evaluate --samples` without ever unpickling.
+failed or interrupted write leaves any earlier file intact (`outputs.write_file`); an existing
+file is replaced only with `force`, and a file the run trains on never (`outputs.check_output`).
+`load_npy` reads `.npy` files back for `gankit evaluate --samples` without ever unpickling.
 """
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import hashlib
 import math
-import os
-import shutil
 from pathlib import Path
 from typing import BinaryIO, Callable
 
@@ -26,6 +24,7 @@ import numpy as np
 from ..console import Progress
 from ..errors import GankitError
 from .generator import Generator
+from .outputs import check_output, png_bytes, write_file
 
 FORMATS = (".npy", ".csv", ".png")
 MAX_GRID = 4096  # images in one .png grid
@@ -46,9 +45,11 @@ def check_out(out: str | Path, kind: str | None = None) -> Path:
     return out
 
 
-def write_samples(G: Generator, n: int, out: str | Path, seed: int = 0, c: int | None = None) -> Path:
-    """Draw n samples from G with `seed` (and class c) and write them to `out` in its format."""
-    out = check_out(out, G.kind)
+def write_samples(G: Generator, n: int, out: str | Path, seed: int = 0, c: int | None = None,
+                  force: bool = False) -> Path:
+    """Draw n samples from G with `seed` (and class c) and write them to `out` in its format;
+    an existing `out` is replaced only with `force`, and never when the run trains on it."""
+    out = check_output(check_out(out, G.kind), force=force, data=G.config.data)
     if n < 1:
         raise GankitError(f"--n must be a positive number of samples, got {n}")
     suffix = out.suffix.lower()
@@ -58,12 +59,13 @@ def write_samples(G: Generator, n: int, out: str | Path, seed: int = 0, c: int |
         from .pictures import image_grid
 
         x = G.draw(n, seed, c)
-        return _atomic(out, 0, lambda f: image_grid(x, nrow=math.ceil(math.sqrt(n))).save(f, format="PNG"))
+        return write_file(out, png_bytes(image_grid(x, nrow=math.ceil(math.sqrt(n)))))
     per_row = math.prod(G.shape)
     if suffix == ".npy":
         header = _npy_header(n, G.shape)
-        return _atomic(out, len(header) + 4 * n * per_row,
-                       lambda f: (f.write(header), _stream(G, n, seed, c, lambda x: f.write(x.tobytes()))))
+        return write_file(out,
+                          lambda f: (f.write(header), _stream(G, n, seed, c, lambda x: f.write(x.tobytes()))),
+                          len(header) + 4 * n * per_row)
     columns = G.columns
 
     def write_csv(f: BinaryIO) -> None:
@@ -71,7 +73,7 @@ def write_samples(G: Generator, n: int, out: str | Path, seed: int = 0, c: int |
         csv.writer(text, lineterminator="\n").writerow(columns)
         _stream(G, n, seed, c, lambda x: np.savetxt(text, x, fmt="%.9g", delimiter=","))
 
-    return _atomic(out, n * per_row * CSV_BYTES_PER_VALUE, write_csv)
+    return write_file(out, write_csv, n * per_row * CSV_BYTES_PER_VALUE)
 
 
 def _stream(G: Generator, n: int, seed: int, c: int | None, write: Callable[[np.ndarray], object]) -> None:
@@ -98,39 +100,6 @@ class _TextSink:
 
     def write(self, s: str) -> int:
         return self.f.write(s.encode())
-
-
-def _atomic(out: Path, nbytes: int, write: Callable[[BinaryIO], object]) -> Path:
-    """Check there is room for nbytes, write to a temporary file beside `out`, rename over it."""
-    tmp = out.with_name(f".{out.name}.tmp")
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        free = shutil.disk_usage(out.parent).free
-        if nbytes > free:
-            raise GankitError(f"--out {out} needs {_size(nbytes)} but {out.parent} has {_size(free)} free "
-                              "(lower --n, or write to another disk)")
-        with open(tmp, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, out)
-    except OSError as e:
-        with contextlib.suppress(OSError):  # e.g. the parent is a file: there is no tmp to remove
-            tmp.unlink(missing_ok=True)
-        raise GankitError(f"cannot write {out}: {e.strerror or e} (choose a writable path with room)") from None
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink(missing_ok=True)
-        raise
-    return out
-
-
-def _size(nbytes: int) -> str:
-    for unit in ("bytes", "KB", "MB", "GB", "TB"):
-        if nbytes < 1000 or unit == "TB":
-            return f"{nbytes:.0f} {unit}" if unit == "bytes" else f"{nbytes:.1f} {unit}"
-        nbytes /= 1000
-    return ""
 
 
 def load_npy(path: str | Path) -> np.ndarray:

@@ -7,6 +7,11 @@ underneath, which training also calls on its own nets for sample pictures and in
 
 A checkpoint's EMA weights (`G_ema`) are used when it has them, unless `ema=False`. A conditional
 run (`model.conditional`) takes a class per sample: given (`c`), or drawn uniformly.
+
+Sample i of a seed depends only on (seed, i): z (and the class, when drawn) of samples
+b*BLOCK .. (b+1)*BLOCK-1 is block b, a full block drawn from its own torch generator seeded from
+(seed, b) (`block_seed`), whatever n is; G then runs on fixed CHUNK-row slices of the blocks, so
+even its arithmetic does not depend on n (a matrix product of 1 or 2 rows takes another kernel).
 """
 
 from __future__ import annotations
@@ -26,7 +31,24 @@ from ..data.dataset import to_data_units
 from ..device import resolve_device
 from ..errors import GankitError, brief
 
-BATCH = 1000  # samples per forward pass; z is drawn per batch, so a seed gives the same samples for any n
+BLOCK = 1000  # samples per noise block: block b of a seed is drawn whole from its own generator
+CHUNK = 100  # rows per forward pass of seeded sampling, aligned to the blocks (BLOCK is a multiple)
+BATCH = BLOCK  # samples yielded at a time by `Generator.batches`
+MAX_SEED = 2 ** 64 - 1
+
+
+def check_seed(seed: int) -> int:
+    """A seed gankit can draw from: an integer from 0 to 2^64 - 1 (torch's generators take no more)."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= int(seed) <= MAX_SEED:
+        raise GankitError(f"--seed must be an integer from 0 to 2^64 - 1, got {seed}")
+    return int(seed)
+
+
+def block_seed(seed: int, block: int) -> int:
+    """The seed of block `block` of `seed`'s noise: numpy's SeedSequence mixes the two into 64 bits,
+    so neighbouring seeds and blocks get unrelated streams."""
+    state = np.random.SeedSequence(check_seed(seed), spawn_key=(int(block),)).generate_state(1, np.uint64)
+    return int(state[0])
 
 
 def generate(G: nn.Module, z: torch.Tensor, info: dict, c: torch.Tensor | None = None,
@@ -101,40 +123,83 @@ class Generator(nn.Module):
             raise GankitError(f"--class {bad} is out of range: {self.where} has classes 0..{self.num_classes - 1}")
         return ids
 
+    def block(self, seed: int, b: int) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Block b of a seed: BLOCK draws of z, then (for a conditional run) BLOCK uniform class ids,
+        all from one generator seeded from (seed, b). Always drawn whole: torch's streams depend on
+        how many values are drawn at once."""
+        gen = torch.Generator().manual_seed(block_seed(seed, b))
+        z = self.noise(BLOCK, gen)
+        return z, (torch.randint(self.num_classes, (BLOCK,), generator=gen) if self.conditional else None)
+
+    def seeded_noise(self, n: int, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """The z (n×z_dim) and drawn class ids (None unless conditional) of samples 0..n-1 of `seed`:
+        G(z, c) gives what `G.draw(n, seed)` does."""
+        self._check_n(n)
+        blocks = [self.block(seed, b) for b in range(-(-n // BLOCK))]
+        z = torch.cat([z for z, _ in blocks])[:n]
+        return z, (torch.cat([c for _, c in blocks])[:n] if self.conditional else None)
+
     def forward(self, z: torch.Tensor | int, c: int | torch.Tensor | None = None, seed: int | None = None) -> torch.Tensor:
-        """Samples in data units for z (N×z_dim), or for a count n of fresh z (from `seed`, else
-        torch's global RNG)."""
+        """Samples in data units for z (N×z_dim), or for a count n: samples 0..n-1 of `seed` (see
+        the module's note), or with no seed n fresh draws of torch's global RNG."""
         if isinstance(z, int):
-            if z < 1:
-                raise GankitError(f"need a positive number of samples, got {z}")
-            gen = torch.Generator().manual_seed(seed) if seed is not None else None
-            z = self.noise(z, gen)
-            c = self.classes(len(z), c, gen)
-        else:
-            c = self.classes(len(z), c)
+            if seed is not None:
+                return torch.from_numpy(self.draw(z, seed, c))
+            self._check_n(z)
+            z = self.noise(z)
+        c = self.classes(len(z), c)
         dev = self.device
         return generate(self.net, z.to(dev), self.info, None if c is None else c.to(dev), batch=BATCH)
 
     def batches(self, n: int, seed: int = 0, c: int | torch.Tensor | None = None,
                 batch: int = BATCH) -> Iterator[torch.Tensor]:
-        """n samples from `seed`, `batch` at a time: memory bounded by the batch, not by n."""
-        if n < 1:
-            raise GankitError(f"--n must be a positive number of samples, got {n}")
+        """Samples 0..n-1 of `seed`, `batch` at a time: memory bounded by the batch, not by n."""
+        self._check_n(n)
+        check_seed(seed)
         if c is not None and not isinstance(c, int):
             c = torch.as_tensor(c).long().reshape(-1)
             if len(c) != n:
                 raise GankitError(f"got {len(c)} class ids for {n} samples")
-        gen = torch.Generator().manual_seed(seed)
-        dev = self.device
+        if c is not None:  # a class out of range, or any class for an unconditional run, is refused before any work
+            self.classes(1 if isinstance(c, int) else n, c)
+        cache: dict[int, tuple[torch.Tensor, torch.Tensor | None]] = {}
+        batch = max(int(batch), 1)
         for start in range(0, n, batch):
-            m = min(batch, n - start)
-            z = self.noise(m, gen)
-            ids = self.classes(m, c if c is None or isinstance(c, int) else c[start:start + m], gen)
-            yield generate(self.net, z.to(dev), self.info, None if ids is None else ids.to(dev))
+            yield self._rows(start, min(start + batch, n), seed, c, cache)
+
+    def _rows(self, start: int, stop: int, seed: int, c: int | torch.Tensor | None,
+              cache: dict) -> torch.Tensor:
+        """Samples start..stop-1 of `seed`, G run on the whole CHUNK-row slices that hold them."""
+        out = []
+        for k in range(start // CHUNK, (stop - 1) // CHUNK + 1):
+            b, lo = divmod(k * CHUNK, BLOCK)
+            if b not in cache:
+                cache.clear()  # blocks are visited in order: keep only the current one
+                cache[b] = self.block(seed, b)
+            z, drawn = cache[b]
+            ids = None
+            if self.conditional:
+                ids = drawn[lo:lo + CHUNK].clone()
+                first = k * CHUNK
+                if isinstance(c, int):
+                    ids[:] = c
+                elif c is not None:  # given per sample; the rows past n keep their drawn class
+                    given = c[first:first + CHUNK]
+                    ids[:len(given)] = given
+            x = generate(self.net, z[lo:lo + CHUNK].to(self.device), self.info,
+                         None if ids is None else ids.to(self.device))
+            a, e = max(start - k * CHUNK, 0), min(stop - k * CHUNK, CHUNK)
+            out.append(x[a:e])
+        return torch.cat(out)
 
     def draw(self, n: int, seed: int = 0, c: int | torch.Tensor | None = None, batch: int = BATCH) -> np.ndarray:
-        """n samples from `seed` as one float32 array (see `gankit.sampling.files` to stream to disk)."""
+        """Samples 0..n-1 of `seed` as one float32 array (see `gankit.sampling.files` to stream to disk)."""
         return torch.cat(list(self.batches(n, seed, c, batch))).numpy().astype(np.float32, copy=False)
+
+    @staticmethod
+    def _check_n(n: int) -> None:
+        if n < 1:
+            raise GankitError(f"--n must be a positive number of samples, got {n}")
 
     def provenance(self) -> dict:
         """Which weights these are: checkpoint (latest, best or a path), its step, EMA or not."""
