@@ -51,7 +51,8 @@ def _cmd_train(a) -> int:
                 if not a.resume and (not a.config or not a.out):
                     raise GankitError("train needs --config FILE and --out RUN (or --resume RUN)")
                 cfg = None if a.resume else config_mod.load(a.config, a.set)
-            result = train(None, resume=a.resume, overrides=a.set) if a.resume else train(cfg, a.out)
+            result = (train(None, resume=a.resume, overrides=a.set, allow_data_change=a.allow_data_change)
+                      if a.resume else train(cfg, a.out, allow_data_change=a.allow_data_change))
         except GankitError as e:
             if a.debug or not (rank.distributed and getattr(e, "agreed", False)):
                 raise
@@ -73,7 +74,7 @@ def _worker_argv(a) -> list[str]:
              *(["--out", a.out] if a.out else [])]
     for item in a.set:
         argv += ["--set", item]
-    return argv
+    return argv + (["--allow-data-change"] if a.allow_data_change else [])
 
 
 def _ema(a) -> bool | None:
@@ -101,10 +102,9 @@ def _cmd_evaluate(a) -> int:
     from .metrics.runs import evaluate_run
 
     result = evaluate_run(a.run, a.metrics, samples=a.samples, n=a.n, seed=a.seed, which=a.checkpoint,
-                          overrides=a.set, ema=_ema(a))
-    for note in result.get("warnings", "").split(" | "):
-        if note:
-            say(f"gankit: warning: {note}")
+                          overrides=a.set, ema=_ema(a), force=a.force, allow_data_change=a.allow_data_change)
+    for note in result.get("warnings", []):
+        say(f"gankit: warning: {note}")
     say(json.dumps(result), sys.stdout)
     return 0
 
@@ -229,6 +229,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_set(t, "override a config key, e.g. train.steps=2000")
     t.add_argument("--out", help="new run directory")
     t.add_argument("--resume", metavar="RUN", help="continue RUN from its latest checkpoint")
+    t.add_argument("--allow-data-change", action="store_true",
+                   help="with --resume: continue although the data differs from what the checkpoint was trained on "
+                        "(recorded in RUN/config.toml)")
     t.add_argument("--nproc", type=int, metavar="P", help="train on P processes of this machine (torchrun, DDP; "
                    "see docs/distributed.md)")
     t.add_argument("--nnodes", type=int, default=1, metavar="N", help="with --nproc: machines taking part, each "
@@ -254,11 +257,16 @@ def build_parser() -> argparse.ArgumentParser:
     e.formatter_class = argparse.RawDescriptionHelpFormatter
     e.add_argument("run", metavar="RUN")
     e.add_argument("--metrics", required=True, help="comma-separated metric names (listed below), e.g. modes or fd,kid,prdc")
-    e.add_argument("--samples", help="evaluate this .npy file instead of sampling the run")
-    _add_set(e, "override the run's config for this evaluation, e.g. metrics.inception_weights=PATH")
+    e.add_argument("--samples", help="evaluate this .npy file instead of sampling the run (kept apart from the "
+                                     "run's own results in RUN/metrics.json)")
+    _add_set(e, "how to measure, never what: metrics.*, device, threads, data.dir, data.cache_dir "
+                "(e.g. metrics.inception_weights=PATH)")
     e.add_argument("--n", type=int, default=10000, help="samples to draw from the run (default 10000)")
     e.add_argument("--seed", type=int, default=0)
+    e.add_argument("--allow-data-change", action="store_true",
+                   help="measure against the data even though it differs from what the checkpoint was trained on")
     _add_weights(e)
+    _add_force(e, "a RUN/metrics.json that gankit did not write")
     e.set_defaults(func=_cmd_evaluate)
 
     f = sub.add_parser("figures", help="write RUN/figures/*.png")

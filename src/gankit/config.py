@@ -293,6 +293,45 @@ def apply_override(raw: dict[str, Any], item: str) -> None:
     node[parts[-1]] = value
 
 
+# How long, how often, and where: changing them mid-run changes no update, so `--resume RUN --set`
+# may change them (gankit.train.resume), and a checkpoint of a run may differ from RUN/config.toml
+# in them (a step file written before such a resume). Keys not listed are refused by default, so a
+# new key is safe until someone decides it may change mid-run.
+RESUMABLE = (
+    "train.steps", "train.time_limit", "train.checkpoint_every", "train.keep_checkpoints", "train.keep_every",
+    "train.log_every", "train.sample_every", "train.eval_every", "train.eval_n",
+    "train.ema",  # the average only watches G: G's and D's updates are the same with or without it
+    "threads", "device", "data.dir", "data.cache_dir", "metrics.",
+)
+
+
+def resumable(key: str) -> bool:
+    return any(key == k or (k.endswith(".") and key.startswith(k)) for k in RESUMABLE)
+
+
+def flat(config: Config) -> dict[str, Any]:
+    """{dotted key: value} of every key of a config."""
+    out: dict[str, Any] = {}
+
+    def walk(d: dict, prefix: str) -> None:
+        for k, v in d.items():
+            if isinstance(v, dict):
+                walk(v, f"{prefix}{k}.")
+            else:
+                out[f"{prefix}{k}"] = v
+
+    walk(dataclasses.asdict(config), "")
+    return out
+
+
+def what_differs(a: Config, b: Config) -> list[str]:
+    """`key: a -> b` for every key that differs between two configs and changes what a run
+    computes (every key but the RESUMABLE ones): two configs of one run differ in none."""
+    fa, fb = flat(a), flat(b)
+    return [f"{k}: {fa.get(k)!r} -> {fb.get(k)!r}" for k in sorted(set(fa) | set(fb))
+            if fa.get(k) != fb.get(k) and not resumable(k)]
+
+
 def changed_keys(old: Config, new: Config, sections: tuple[str, ...] = ("data", "model")) -> list[str]:
     """`key: old -> new` for every key of these sections that differs between two configs."""
     out = []

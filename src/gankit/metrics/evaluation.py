@@ -37,7 +37,7 @@ def evaluate(samples, data: str | Any = None, metrics: list[str] | str = ("modes
     `samples` is an array or tensor in the layout of `gankit sample` output; `data` is a data set
     name, a loaded Dataset, or None to use `config.data`. Besides each metric's keys the dict
     holds `n_samples`, `n_reference` (when a metric compared with real examples) and `warnings`
-    (one string, when there is something to know before trusting the numbers). `classes` (one
+    (a list of sentences, when there is something to know before trusting the numbers). `classes` (one
     label per sample) says which class a conditional G was asked for.
     """
     each = evaluate_each(samples, data, metrics, config, seed, classes)
@@ -54,7 +54,7 @@ def flatten(each: dict[str, MetricResult], n_samples: int) -> dict[str, Any]:
         out["n_reference"] = min(refs)
     notes = [w for r in each.values() for w in r.warnings]
     if notes:
-        out["warnings"] = " | ".join(dict.fromkeys(notes))
+        out["warnings"] = list(dict.fromkeys(notes))
     return out
 
 
@@ -80,12 +80,22 @@ def evaluate_each(samples, data: str | Any = None, metrics: list[str] | str = ("
         values = METRICS.get(name).compute(ctx)
         n_ref = ctx.references.get(name)
         if n_ref is not None and n_ref < TINY_REFERENCE:
-            limited = " (no more than the samples: raise --n)" if n_ref >= len(x) else ""
-            ctx.warn(f"{name} compared the samples with only {n_ref} real examples{limited}, fewer than "
-                     f"{TINY_REFERENCE}: at that size its numbers are noisy (e.g. recall near 0 beside coverage "
-                     f"near 1); use a data set with a larger test split")
+            ctx.warn(few_real_warning(name, len(x), n_ref))
         out[name] = MetricResult(values, n_ref, ctx.warnings.get(name, []))
     return out
+
+
+GENERIC_FEW_REAL = "at that size its numbers are noisy"
+
+
+def few_real_warning(name: str, n: int, n_ref: int) -> str:
+    """The warning for a metric that compared n samples with n_ref < TINY_REFERENCE real examples,
+    in the metric's own terms (MetricInfo.few_real)."""
+    ks95 = 1.358 * ((n + n_ref) / max(n * n_ref, 1)) ** 0.5  # the two-sample KS test's 5% critical value
+    why = (METRICS.get(name).few_real or GENERIC_FEW_REAL).format(n=n, n_ref=n_ref, ks95=ks95)
+    fix = ("raise --n: the samples limit how many real examples are compared" if n_ref >= n
+           else "use a data set with more real examples (a larger test split)")
+    return f"{name} compared the {n} samples with only {n_ref} real examples, fewer than {TINY_REFERENCE}: {why}; {fix}"
 
 
 def check_samples(x: torch.Tensor, dataset: Any) -> None:

@@ -358,12 +358,25 @@ def extractor(dataset: Any, config: Config | None = None, device: torch.device |
 
 
 # ----------------------------------------------------------------------------------- features
-def reference_images(dataset: Any) -> torch.Tensor:
-    """The real images metrics compare against: the test split, else validation, else training."""
-    for split in (dataset.test, dataset.val, dataset.train):
-        if split is not None and len(split) > 0:
-            return split
+def reference_split(dataset: Any) -> tuple[str, torch.Tensor]:
+    """(name, images) of the real images metrics compare against: the test split (else the
+    validation split); when that holds fewer than TINY_REFERENCE images, the training split if it
+    is larger (a 200-image folder leaves 10 test images, against which colour blobs scored
+    precision 0.97). Samples that copy training images then score as real: the warning says so."""
+    from .evaluation import TINY_REFERENCE
+
+    held_out = next(((name, split) for name, split in (("test", dataset.test), ("validation", dataset.val))
+                     if split is not None and len(split) > 0), None)
+    if held_out is not None and (len(held_out[1]) >= TINY_REFERENCE or len(dataset.train) <= len(held_out[1])):
+        return held_out
+    if len(dataset.train) > 0:
+        return "training", dataset.train
     raise GankitError(f"{dataset.name} holds no images to compare with")
+
+
+def reference_images(dataset: Any) -> torch.Tensor:
+    """The real images metrics compare against (`reference_split`)."""
+    return reference_split(dataset)[1]
 
 
 def reference_features(fx: FeatureExtractor, dataset: Any, config: Config | None = None) -> torch.Tensor:
@@ -395,6 +408,12 @@ def feature_sets(ctx: Any) -> tuple[FeatureExtractor, torch.Tensor, torch.Tensor
             fake = fx.extract(ctx.samples)
         ctx.cache["features"] = (fx, real, fake)
     ctx.used_reference(len(ctx.cache["features"][1]))
+    split, images = reference_split(ctx.dataset)
+    if split == "training":
+        held = len(ctx.dataset.test) if ctx.dataset.test is not None else 0
+        ctx.warn(f"{ctx.metric} compared the samples with {len(ctx.cache['features'][1])} training images, not with "
+                 f"held-out ones: {ctx.dataset.name}'s test split has only {held}, too few to measure against; samples "
+                 f"that copy training images score as real here")
     return ctx.cache["features"]
 
 

@@ -106,7 +106,8 @@ def parzen(samples, val, test, sigmas=SIGMAS, chunk: int | None = None,
     "parzen_ll": "mean log-likelihood of the test split under Gaussian kernels on the samples, nats (higher is better)",
     "parzen_sem": "standard error of parzen_ll",
     "parzen_sigma": "kernel width chosen on the validation split (pixels; for points data, in standard deviations of each column)",
-})
+}, few_real="parzen_ll is a mean over {n_ref} test points (its parzen_sem is large) and σ was chosen on a "
+            "validation split as small")
 def compute(ctx: EvalContext) -> dict:
     from ..data.dataset import to_data_units
 

@@ -59,6 +59,10 @@ class MetricInfo:
     compute: Metric
     summary: str
     keys: dict[str, str]
+    # What few real examples do to this metric's numbers, for the warning `evaluate` gives below
+    # TINY_REFERENCE of them: a clause that may use {n} (samples), {n_ref} (real examples) and
+    # {ks95} (the KS distance two samples of those sizes from one distribution stay under 95% of the time).
+    few_real: str = ""
 
 
 def _is_metric(entry: object) -> str | None:
@@ -76,10 +80,12 @@ COMMON_KEYS = {
 }
 
 
-def register_metric(name: str, summary: str = "", keys: dict[str, str] | None = None) -> Callable[[Metric], Metric]:
-    """Register `compute(ctx) -> dict` under a name; a name registered twice is an error."""
+def register_metric(name: str, summary: str = "", keys: dict[str, str] | None = None,
+                    few_real: str = "") -> Callable[[Metric], Metric]:
+    """Register `compute(ctx) -> dict` under a name; a name registered twice is an error.
+    `few_real` says what comparing with few real examples does to its numbers (see MetricInfo)."""
     def wrap(fn: Metric) -> Metric:
-        METRICS.register(name, MetricInfo(name, fn, summary, dict(keys or {})))
+        METRICS.register(name, MetricInfo(name, fn, summary, dict(keys or {}), few_real))
         return fn
 
     return wrap

@@ -25,11 +25,10 @@ from torch import nn
 
 from .. import config as config_mod
 from .. import nets
-from ..checkpoint import load as load_checkpoint
-from ..checkpoint import resolve as resolve_checkpoint
 from ..data.dataset import to_data_units
 from ..device import resolve_device
 from ..errors import GankitError, brief
+from .run import open_checkpoint
 
 BLOCK = 1000  # samples per noise block: block b of a seed is drawn whole from its own generator
 CHUNK = 100  # rows per forward pass of seeded sampling, aligned to the blocks (BLOCK is a multiple)
@@ -218,8 +217,8 @@ def load_generator(run: str | Path, checkpoint: str = "latest", *, ema: bool | N
         x = G(1000, seed=0)            # 1000×2 points in ring8's units
         x = G(G.noise(16))             # or from your own z
     """
-    path = resolve_checkpoint(run, checkpoint)
-    return generator_from_state(load_checkpoint(path), checkpoint if checkpoint in ("latest", "best") else str(path),
+    state, path = open_checkpoint(run, checkpoint)  # refuses a checkpoint copied in from another run
+    return generator_from_state(state, checkpoint if checkpoint in ("latest", "best") else str(path),
                                 ema=ema, device=device, where=str(run))
 
 

@@ -36,16 +36,17 @@ def check_output(path: str | Path, *, force: bool = False, data: DataConfig | No
     """The path, once it is safe to write there (see the module's note); `data` is the data
     config of the run the output comes from."""
     path = Path(path)
+    named = f"{what} {path}".strip()
     if data is not None:
         trained = training_file(path, data)
         if trained:
-            raise GankitError(f"{what} {path} {trained}, which the run trains on (data.name = {data.name}); "
+            raise GankitError(f"{named} {trained}, which the run trains on (data.name = {data.name}); "
                               "gankit never writes there, even with --force: choose another path")
     if path.is_dir():
-        raise GankitError(f"{what} {path} is a folder; give a file name")
+        raise GankitError(f"{named} is a folder; give a file name")
     if path.exists() and not force and not (own is not None and own(path)):
         made = " and was not written by gankit" if own is not None else ""
-        raise GankitError(f"{what} {path} already exists{made}; give --force to replace it, or choose another path")
+        raise GankitError(f"{named} already exists{made}; give --force to replace it, or choose another path")
     return path
 
 
@@ -169,9 +170,10 @@ def gankit_html(path: Path) -> bool:
 
 
 def gankit_json(path: Path) -> bool:
-    """A metrics.json gankit wrote: an object of {values, provenance} entries (or none yet)."""
+    """A metrics.json gankit wrote: a JSON object (of {values, provenance} entries; before
+    gankit 0.2 a flat object of numbers, which `metrics.runs` moves to metrics.jsonl)."""
     try:
         kept = json.loads(path.read_text())
     except (OSError, ValueError):
         return False
-    return isinstance(kept, dict) and all(isinstance(v, dict) for v in kept.values())
+    return isinstance(kept, dict)

@@ -26,37 +26,13 @@ from typing import Any
 
 from .. import checkpoint
 from .. import config as config_mod
-from ..config import Config
+from ..data import fingerprint
+from ..sampling.run import check_belongs
+from ..config import RESUMABLE, Config, flat, resumable  # noqa: F401  (RESUMABLE, resumable: the resume API)
 from ..distributed.group import SINGLE, Rank
 from ..errors import GankitError
 
-# How long, how often, and where: changing them mid-run changes no update.
-RESUMABLE = (
-    "train.steps", "train.time_limit", "train.checkpoint_every", "train.keep_checkpoints", "train.keep_every",
-    "train.log_every", "train.sample_every", "train.eval_every", "train.eval_n",
-    "train.ema",  # the average only watches G: G's and D's updates are the same with or without it
-    "threads", "device", "data.dir", "data.cache_dir", "metrics.",
-)
 HISTORY_HEADER = "# history: changes made with `gankit train --resume RUN --set KEY=VALUE`"
-
-
-def resumable(key: str) -> bool:
-    return any(key == k or (k.endswith(".") and key.startswith(k)) for k in RESUMABLE)
-
-
-def flat(config: Config) -> dict[str, Any]:
-    """{dotted key: value} of every key of a config."""
-    out: dict[str, Any] = {}
-
-    def walk(d: dict, prefix: str) -> None:
-        for k, v in d.items():
-            if isinstance(v, dict):
-                walk(v, f"{prefix}{k}.")
-            else:
-                out[f"{prefix}{k}"] = v
-
-    walk(dataclasses.asdict(config), "")
-    return out
 
 
 def resumed_config(config_toml: str, overrides: list[str] | tuple[str, ...], run: Any) -> tuple[Config, list[str]]:
@@ -102,6 +78,20 @@ def _is_history(line: str) -> bool:
     return ", resumed at step " in line
 
 
+def check_data(run: Path, state: dict, now: dict, allow: bool) -> str | None:
+    """Compare the data a checkpoint was trained on with the data now: None when the same (or when
+    the checkpoint predates fingerprints); what changed when `allow`; else a one-line refusal."""
+    changed = fingerprint.changes(state.get("data_fingerprint"), now)
+    if not changed:
+        return None
+    what = "; ".join(changed)
+    if not allow:
+        raise GankitError(f"the data of {run} changed since its checkpoint (step {int(state['step'])}): {now['source']} "
+                          f"now has {what}. Restore the data the run was trained on, or continue on this data "
+                          f"anyway with: gankit train --resume {run} --allow-data-change")
+    return what
+
+
 @dataclass
 class Resumed:
     run: Path
@@ -118,7 +108,9 @@ def load(run: str | Path, overrides: list[str] | tuple[str, ...] = (), rank: Ran
         if rank.is_main:
             found = checkpoint.load_latest(run)
             if found is not None:
-                _, path, blob = found
+                state, path, blob = found
+                check_belongs(run, state, path)  # not a checkpoint copied in from another run
+                del state
             else:
                 path = run / "config.toml"
                 blob = _config_of_unstarted_run(path)

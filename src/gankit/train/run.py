@@ -30,29 +30,34 @@ def _check_new_run_dir(out: str | Path) -> Path:
 
 
 def train(config: Config | None, out: str | Path | None = None, *, resume: str | Path | None = None,
-          overrides: list[str] | tuple[str, ...] = (), quiet: bool = False) -> TrainResult:
+          overrides: list[str] | tuple[str, ...] = (), quiet: bool = False,
+          allow_data_change: bool = False) -> TrainResult:
     """Train a GAN with Algorithm 1.
 
     New run: `train(config, out)` writes RUN/config.toml, log.jsonl, checkpoints, samples.
     Resume: `train(None, resume=RUN)` continues RUN exactly where its latest checkpoint stopped
     (the newest step checkpoint that loads, if latest.pt does not); `overrides` (KEY=VALUE) may
     change how long, how often and where (train.steps, train.time_limit, ...: `resume.RESUMABLE`),
-    never what is computed.
+    never what is computed. A resume refuses data that differs from what the checkpoint recorded
+    (`gankit.data.fingerprint`) unless `allow_data_change`.
 
     Under torchrun (WORLD_SIZE > 1) every process calls this; they join one process group, and
     train one run together (see docs/distributed.md).
     """
     with distributed.process_group() as rank:
         try:
-            return _train(config, out, resume, overrides, quiet, rank)
+            return _train(config, out, resume, overrides, quiet, rank, allow_data_change)
         except torch.distributed.DistError as e:
             raise GankitError(f"lost contact with another process of this run ({str(e).strip().splitlines()[0][:160]}); "
                               f"its own output says why") from None
 
 
-def _train(config: Config | None, out, resume, overrides, quiet: bool, rank: Rank) -> TrainResult:
+def _train(config: Config | None, out, resume, overrides, quiet: bool, rank: Rank,
+           allow_data_change: bool = False) -> TrainResult:
     changes: list[str] = []
     from_latest = False
+    if allow_data_change and resume is None:
+        raise GankitError("--allow-data-change is for --resume RUN: a new run records the data it starts on")
     if resume is not None:
         r = resume_mod.load(resume, overrides, rank)
         run, config, state, changes, from_latest = r.run, r.config, r.state, r.changes, r.from_latest
@@ -66,6 +71,12 @@ def _train(config: Config | None, out, resume, overrides, quiet: bool, rank: Ran
                 _check_new_run_dir(run)
     # Everything that can fail on bad input (data, nets, checkpoint) fails before a file is written.
     s = Session(config, run, state, quiet=quiet, rank=rank)
+    data_note = None
+    if state is not None:
+        with rank.together():
+            data_note = resume_mod.check_data(run, state, s.data_fingerprint, allow_data_change)
+        if data_note:
+            changes.append(f"data changed (--allow-data-change): {data_note}")
     if state is not None and s.step >= config.train.steps:
         s.recorder.close()
         if s.step > config.train.steps:
@@ -78,6 +89,7 @@ def _train(config: Config | None, out, resume, overrides, quiet: bool, rank: Ran
     s.recorder.has_checkpoint = from_latest  # else the end of the run writes latest.pt even without a step
     s.recorder.start(lambda previous: resume_mod.config_text(config, previous, changes, s.step), resumed=resume is not None)
     trained_on = int(state.get("world_size", 1)) if state is not None else rank.world_size
+    unchecked = state is not None and "data_fingerprint" not in state
     del state
     _attach_hooks(s)
     n = rank.world_size
@@ -88,8 +100,15 @@ def _train(config: Config | None, out, resume, overrides, quiet: bool, rank: Ran
         if trained_on != n:
             s.recorder.message(f"gankit: the checkpoint was trained on {trained_on} process{'es' if trained_on > 1 else ''}; "
                                f"continuing on {n} with the same global batch ({config.train.batch_size})")
+        if data_note:
+            s.recorder.message(f"gankit: continuing on data that changed since step {s.step} (--allow-data-change): "
+                               f"{data_note} (recorded in {run / 'config.toml'})")
+        elif unchecked:
+            s.recorder.message("gankit: the checkpoint records no fingerprint of its data (written before gankit "
+                               "checked it), so the data was not compared; checkpoints from now on record it")
         for change in changes:
-            s.recorder.message(f"gankit: resuming with {change} (recorded in {run / 'config.toml'})")
+            if not change.startswith("data changed"):
+                s.recorder.message(f"gankit: resuming with {change} (recorded in {run / 'config.toml'})")
     try:
         # Signals are caught until the end: the final checkpoint is written whole even when a
         # scheduler (or a launcher passing its signal on) repeats SIGTERM meanwhile.

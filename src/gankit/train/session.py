@@ -13,6 +13,7 @@ from pathlib import Path
 import torch
 
 from .. import checkpoint, data, losses, nets
+from ..data.fingerprint import fingerprint
 from ..config import Config, changed_keys, from_toml_text
 from ..device import resolve_device
 from ..distributed import group as distributed
@@ -79,6 +80,7 @@ class Session:
         if len(self.dataset.train) < 1:
             raise GankitError(f"data set {config.data.name} has no training examples")
         self.info = self.dataset.info()
+        self.data_fingerprint = fingerprint(config.data, self.dataset)  # checkpoints record it; resume compares
         cfg = config.model
         self.num_classes = conditional.num_classes(config, self.dataset)  # 0 unless conditional
         torch.manual_seed(config.seed)  # the nets' initial weights come from here
@@ -228,7 +230,7 @@ class Session:
             "opt_G": self.opt_G.state_dict(), "opt_D": self.opt_D.state_dict(),
             "step": self.step, "rng": rng, "config": self.config.to_toml(),
             "format_version": checkpoint.FORMAT_VERSION, "world_size": self.rank.world_size,
-            "data": self.info, "examples_seen": self.batches.position,
+            "data": self.info, "data_fingerprint": self.data_fingerprint, "examples_seen": self.batches.position,
             "elapsed": self.elapsed + time.monotonic() - self.stopper.t_start, "extra": dict(self.extra),
         }
 
