@@ -112,7 +112,7 @@ def _cmd_evaluate(a) -> int:
 def _cmd_figures(a) -> int:
     from .report.figures import make_figures
 
-    for path in make_figures(a.run, ema=_ema(a)):
+    for path in make_figures(a.run, ema=_ema(a), force=a.force):
         say(str(path), sys.stdout)
     return 0
 
@@ -120,7 +120,7 @@ def _cmd_figures(a) -> int:
 def _cmd_export(a) -> int:
     from .sampling.export import export_onnx
 
-    out, G, check = export_onnx(a.run, a.out, which=a.checkpoint, ema=_ema(a))
+    out, G, check = export_onnx(a.run, a.out, which=a.checkpoint, ema=_ema(a), force=a.force)
     say(f"gankit: wrote {out} ({_weights(G)}); {check}")
     say(str(out), sys.stdout)
     return 0
@@ -129,7 +129,7 @@ def _cmd_export(a) -> int:
 def _cmd_report(a) -> int:
     from .report.page import write_report
 
-    say(str(write_report(a.run, a.out)), sys.stdout)
+    say(str(write_report(a.run, a.out, force=a.force)), sys.stdout)
     return 0
 
 
@@ -272,17 +272,20 @@ def build_parser() -> argparse.ArgumentParser:
     f = sub.add_parser("figures", help="write RUN/figures/*.png")
     f.add_argument("run", metavar="RUN")
     f.add_argument("--no-ema", action="store_true", help="draw samples from the trained G, not its EMA weights")
+    _add_force(f, "a file in RUN/figures/ that gankit did not write")
     f.set_defaults(func=_cmd_figures)
 
     r = sub.add_parser("report", help="write one self-contained HTML page of a run (RUN/report.html)")
     r.add_argument("run", metavar="RUN")
     r.add_argument("--out", help="where to write the page (default RUN/report.html)")
+    _add_force(r, "--out (or a RUN/report.html gankit did not write)")
     r.set_defaults(func=_cmd_report)
 
     x = sub.add_parser("export", help="write the generator alone as ONNX (needs the extra: pip install 'gankit[onnx]')")
     x.add_argument("run", metavar="RUN")
     x.add_argument("--out", required=True, help="output .onnx file")
     _add_weights(x)
+    _add_force(x)
     x.set_defaults(func=_cmd_export)
 
     th = sub.add_parser("theory", help="check Section 4 numerically (D*, C(G) = -log 4 + 2 JSD); exit 1 if off")

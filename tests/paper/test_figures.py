@@ -31,8 +31,8 @@ TINY = ["train.log_every=10", "train.sample_every=0", "model.g_hidden=[16]", "mo
 @pytest.fixture(scope="module")
 def gauss_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("fig") / "gauss1d"
-    cfg = config_mod.load(CONFIGS / "gauss1d.toml", TINY + ["train.steps=60", "train.keep_every=20",
-                                                            "train.checkpoint_every=20"])
+    cfg = config_mod.load(CONFIGS / "gauss1d.toml", TINY + ["train.steps=60", "train.keep_every=10",
+                                                            "train.checkpoint_every=10"])
     train(cfg, out, quiet=True)
     return out
 
@@ -40,8 +40,8 @@ def gauss_run(tmp_path_factory):
 @pytest.fixture(scope="module")
 def digits_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("fig") / "digits"
-    cfg = config_mod.load(CONFIGS / "digits.toml", TINY + ["train.steps=40", "train.keep_every=20",
-                                                           "train.checkpoint_every=20", "threads=1"])
+    cfg = config_mod.load(CONFIGS / "digits.toml", TINY + ["train.steps=40", "train.keep_every=8",
+                                                           "train.checkpoint_every=8", "threads=1"])
     train(cfg, out, quiet=True)
     return out
 
@@ -53,7 +53,7 @@ def png_size(path):
 
 
 def test_step_checkpoints_are_found_in_order(gauss_run):
-    assert [s for s, _ in step_checkpoints(gauss_run)] == [20, 40, 60]
+    assert [s for s, _ in step_checkpoints(gauss_run)] == [10, 20, 30, 40, 50, 60]
 
 
 def test_figure1_four_panels(gauss_run, tmp_path):
@@ -67,7 +67,7 @@ def test_figure1_refuses_images(digits_run, tmp_path):
 
 def test_gradient_norms_match_a_direct_computation(digits_run):
     r = gradient_norms(digits_run, n=200)
-    assert r["steps"] == [20, 40]
+    assert r["steps"] == [8, 16, 24, 32, 40]
     net = Nets(step_checkpoints(digits_run)[-1][1])
     z = net.noise(200, 0)
     d = torch.sigmoid(net.D(net.G(z)))
@@ -81,6 +81,20 @@ def test_gradient_norms_match_a_direct_computation(digits_run):
 
 def test_saturation_figure(digits_run, gauss_run, tmp_path):
     assert png_size(saturation([digits_run, gauss_run], tmp_path / "s.png")) == (1100, 400)
+
+
+def test_saturation_is_drawn_from_enough_checkpoints_to_be_a_curve(tmp_path):
+    """Issue 25: it was drawn from the two kept checkpoints, a two-point line."""
+    run = tmp_path / "two"
+    train(config_mod.load(CONFIGS / "gauss1d.toml", TINY + ["train.steps=40", "train.keep_every=0",
+                                                            "train.checkpoint_every=20"]), run, quiet=True)
+    assert len(step_checkpoints(run)) == 2
+    said = []
+    assert "saturation.png" not in [p.name for p in paper_figures(run, log=said.append)]
+    assert any(s.startswith("saturation figure skipped: it is drawn from the run's step checkpoints, and 2 are kept, "
+                            "too few for a curve (at least 5") for s in said), said
+    with pytest.raises(GankitError, match="kept 2 step checkpoints, too few for a curve"):
+        gradient_norms(run)
 
 
 def test_nearest_training_is_the_euclidean_argmin():

@@ -24,3 +24,43 @@ def test_a_folder_warning_is_printed_once(tmp_path, capsys):
     written = make_figures(tmp_path / "r")
     assert {p.name for p in written} >= {"curves.png", "samples.png", "nearest.png", "walks.png"}
     assert capsys.readouterr().err.count("skipped 1 file") == 1
+
+
+def _tiny_run(tmp_path):
+    run = tmp_path / "r"
+    train(config.load(CONFIGS / "digits.toml", ["train.steps=4", "train.log_every=2", "train.sample_every=0",
+                                                "threads=1"]), run, quiet=True)
+    return run
+
+
+def test_figures_refresh_their_own_files_and_need_force_for_anyone_elses(tmp_path, capsys):
+    from gankit.cli import main
+    from gankit.sampling.outputs import gankit_png
+
+    run = _tiny_run(tmp_path)
+    assert main(["figures", str(run)]) == 0 and main(["figures", str(run)]) == 0
+    assert all(gankit_png(p) for p in (run / "figures").glob("*.png"))
+    Image.new("L", (4, 4)).save(run / "figures" / "walks.png")  # a picture of the user's, under one of the names
+    before = {p.name: p.read_bytes() for p in (run / "figures").iterdir()}
+    capsys.readouterr()
+    assert main(["figures", str(run)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "walks.png already exists and was not written by gankit; give --force" in err[0]
+    assert {p.name: p.read_bytes() for p in (run / "figures").iterdir()} == before  # checked before any is drawn
+    assert main(["figures", str(run), "--force"]) == 0 and gankit_png(run / "figures" / "walks.png")
+
+
+def test_a_read_only_figures_folder_is_one_line(tmp_path, capsys, monkeypatch):
+    """Issue 25: Pillow's save raised a traceback."""
+    from helpers import read_only
+
+    from gankit.cli import main
+
+    run = _tiny_run(tmp_path)
+    (run / "figures").mkdir()
+    read_only(monkeypatch, run / "figures")
+    assert main(["figures", str(run)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("gankit: error: cannot write") and "permission denied" in err[0].lower()
+    monkeypatch.undo()
+    assert list((run / "figures").iterdir()) == []

@@ -96,3 +96,68 @@ def test_chromium_shows_every_image_and_no_error(run, tmp_path):
     subprocess.run([CHROMIUM, *flags, "--window-size=1200,2400", f"--screenshot={shot}", page.as_uri()],
                    capture_output=True, timeout=180)
     assert shot.stat().st_size > 20_000  # a page with pictures, not a blank one
+
+
+# --- issue 25 ---------------------------------------------------------------------------------------
+
+def test_the_caption_follows_the_loss(run, tmp_path):
+    """Issue 25: "at the game's equilibrium both are 1/2" stood beside hinge critic scores of 0.20 and -0.31."""
+    from gankit.losses import build
+    from gankit.report.page import render
+
+    assert html.escape("at the game's equilibrium (p_g = p_data, D* = 1/2) both are 1/2") in render(run)  # nonsaturating
+    hinge = tmp_path / "hinge"
+    train(config.load(CONFIGS / "ring8-gan.toml", TINY + ["train.loss=hinge", "model.g_hidden=[8]",
+                                                         "model.d_hidden=[8]"]), hinge, quiet=True)
+    page = render(hinge)
+    assert "both are 1/2" not in page and "(hinge loss)" in page
+    assert html.escape(build(config.load(CONFIGS / "ring8-gan.toml", ["train.loss=hinge"]).train).scores_note) in page
+
+
+def test_a_samples_files_results_are_shown_apart_from_the_runs(run, tmp_path):
+    """Issue 25: the report showed a noise file's FD (4.68) as the run's own (0.056)."""
+    import numpy as np
+
+    from gankit.report.page import render
+
+    r = tmp_path / "r"
+    shutil.copytree(run, r)
+    noise = tmp_path / "noise.npy"
+    np.save(noise, np.random.default_rng(0).random((200, 1, 8, 8), dtype=np.float32))
+    evaluate_run(r, "parzen", samples=noise)
+    page = render(r)
+    own, _, files = page.partition("<h2>Metrics of samples files</h2>")
+    assert "Measured on latest checkpoint at step 40" in own and str(noise.resolve()) not in own
+    assert str(noise.resolve()) in files and "describe those files, not this run's generator" in files
+    assert own.count("<h3>parzen") == 1 and files.count("<h3>parzen") == 1
+
+
+def test_an_existing_out_is_replaced_only_with_force_and_the_runs_own_page_freely(run, tmp_path, capsys):
+    r = tmp_path / "r"
+    shutil.copytree(run, r)
+    assert main(["report", str(r)]) == 0 and main(["report", str(r)]) == 0  # its own page: refreshed
+    mine = tmp_path / "mine.html"
+    mine.write_text("<p>my page</p>")
+    capsys.readouterr()
+    assert main(["report", str(r), "--out", str(mine)]) == 2
+    assert f"--out {mine} already exists; give --force" in capsys.readouterr().err and mine.read_text() == "<p>my page</p>"
+    assert main(["report", str(r), "--out", str(mine), "--force"]) == 0 and "gankit run" in mine.read_text()
+    (r / "report.html").write_text("<p>notes I keep in the run folder</p>")
+    assert main(["report", str(r)]) == 2
+    assert "report.html already exists and was not written by gankit" in capsys.readouterr().err
+    assert main(["report", str(r), "--force"]) == 0
+
+
+def test_a_read_only_run_folder_is_one_line(run, tmp_path, capsys, monkeypatch):
+    """Issue 25: the temporary file's cleanup raised inside the error handler."""
+    from helpers import read_only
+
+    r = tmp_path / "r"
+    shutil.copytree(run, r)
+    (r / "report.html").unlink(missing_ok=True)
+    read_only(monkeypatch, r)
+    assert main(["report", str(r)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"gankit: error: cannot write {r}/report.html") and "Permission denied" in err[0]
+    monkeypatch.undo()
+    assert sorted(p.name for p in r.iterdir()) == sorted(p.name for p in run.iterdir() if p.name != "report.html")

@@ -61,3 +61,25 @@ def test_the_ema_weights_are_exported_when_present(runs, tmp_path):
 def test_bad_output_name_is_one_error(runs, tmp_path, capsys):
     assert main(["export", str(runs["heights"]), "--out", str(tmp_path / "G.pt")]) == 2
     assert capsys.readouterr().err.startswith("gankit: error: --out") and not (tmp_path / "G.pt").exists()
+
+
+def test_an_existing_out_is_replaced_only_with_force(runs, tmp_path, capsys):
+    mine = tmp_path / "G.onnx"
+    mine.write_bytes(b"mine")
+    assert main(["export", str(runs["heights"]), "--out", str(mine)]) == 2
+    assert "already exists; give --force" in capsys.readouterr().err and mine.read_bytes() == b"mine"
+    assert main(["export", str(runs["heights"]), "--out", str(mine), "--force"]) == 0 and mine.read_bytes() != b"mine"
+
+
+def test_a_read_only_output_folder_is_one_line(runs, tmp_path, capsys, monkeypatch):
+    """Issue 25: the temporary file's cleanup raised inside the error handler."""
+    from helpers import read_only
+
+    out = tmp_path / "ro"
+    out.mkdir()
+    read_only(monkeypatch, out)
+    assert main(["export", str(runs["heights"]), "--out", str(out / "G.onnx")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("gankit: error: cannot write") and "ermission denied" in err[0]
+    monkeypatch.undo()
+    assert list(out.iterdir()) == []

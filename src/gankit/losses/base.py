@@ -38,6 +38,11 @@ class GANLoss:
 
     name: str = ""
     hint: str = "lower optim.lr_g / optim.lr_d"
+    # What the logged d_real and d_fake are, and the value both take at the game's equilibrium
+    # (None: no fixed value); the report's caption and the curves' reference line follow them.
+    scores_note: str = ("D's mean raw score on data, d_real, and on samples, d_fake; for this loss they have no "
+                        "fixed value at equilibrium: read their gap, not their level")
+    equilibrium: float | None = None
     extra_stats: tuple[str, ...] = ()
     g_sees_real = False  # the generator objective also needs D's scores on real data
 

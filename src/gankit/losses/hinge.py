@@ -13,6 +13,8 @@ class Hinge(GANLoss):
     E max(0, 1 - D(x)) + E max(0, 1 + D(G(z))), G descends -E D(G(z))."""
 
     name = "hinge"
+    scores_note = ("D's mean raw score on data, d_real, and on samples, d_fake (unbounded); the hinge pushes "
+                   "them towards +1 and -1 while D can tell them apart, and they meet when it cannot")
     hint = "lower optim.lr_d / optim.lr_g, or add model.spectral_norm=true (Miyato et al. pair the hinge loss with it)"
 
     def d_loss(self, real_s, fake_s):

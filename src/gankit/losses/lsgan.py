@@ -11,6 +11,9 @@ class LeastSquares(GANLoss):
     ½ E (D(x) - 1)² + ½ E D(G(z))², G descends ½ E (D(G(z)) - 1)²."""
 
     name = "lsgan"
+    scores_note = ("D's mean output on data, d_real, and on samples, d_fake; D is pulled to 1 on data and 0 on "
+                   "samples, and at equilibrium (p_g = p_data, D* = 1/2 for a = 0, b = 1) both are 1/2")
+    equilibrium = 0.5
     hint = "lower optim.lr_d / optim.lr_g, or bound D with model.spectral_norm=true or train.r1_gamma"
     a, b, c = 0.0, 1.0, 1.0
 

@@ -54,6 +54,10 @@ class PaperLoss(GANLoss):
     G descends `generator_fn` of D's logits on its samples. Statistics: the mean probabilities
     D(x) and D(G(z)) of the D steps."""
 
+    scores_note = ("D's mean probability on data, D(x), and on samples, D(G(z)); at the game's equilibrium "
+                   "(p_g = p_data, D* = 1/2) both are 1/2")
+    equilibrium = 0.5
+
     def __init__(self, name: str, generator_fn: Callable[[torch.Tensor], torch.Tensor], hint: str,
                  r1_gamma: float = 0.0, r2_gamma: float = 0.0):
         self.name, self.generator_fn, self.hint = name, generator_fn, hint

@@ -16,6 +16,8 @@ class RelativisticPairing(GANLoss):
     collapsing onto whatever D currently scores highest."""
 
     name = "rpgan"
+    scores_note = ("D's mean raw score on data, d_real, and on samples, d_fake; the loss sees only their "
+                   "difference, which is 0 at equilibrium (the level itself drifts freely)")
     hint = "RpGAN needs its zero-centred penalties: set or raise train.r1_gamma and train.r2_gamma"
     g_sees_real = True
 

@@ -15,6 +15,8 @@ class WassersteinGP(GANLoss):
     penalty before λ. ε comes from `uniform`, a stream the checkpoint stores."""
 
     name = "wgan-gp"
+    scores_note = ("the critic's mean score on data, d_real, and on samples, d_fake; their gap (wasserstein) "
+                   "estimates the Wasserstein-1 distance, 0 when p_g = p_data; the level itself means nothing")
     hint = ("WGAN-GP is tuned for train.k=5, optim.beta1=0, optim.beta2=0.9, lr 1e-4 (configs/ring8-wgan-gp.toml); "
             "lower optim.lr_d / optim.lr_g or raise train.gp_weight")
     extra_stats = ("wasserstein", "gp")

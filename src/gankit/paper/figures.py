@@ -22,16 +22,18 @@ from pathlib import Path
 import numpy as np
 import torch
 from PIL import Image, ImageDraw, ImageFont
-from PIL.PngImagePlugin import PngInfo
 
 from .. import checkpoint, data, nets
 from ..data.dataset import to_data_units, to_train_units
 from ..errors import GankitError, brief
 from ..losses import GENERATOR_LOSSES, Examples, discriminator_loss, scores
 from ..sampling.generator import Generator, generator_from_state, load_generator
+from ..sampling.outputs import png_bytes, write_file
 from ..sampling.pictures import image_grid, pyplot
 
 DPI = 100
+PAPER_FIGURES = ("figure1.png", "saturation.png", "nearest.png", "walks.png")  # names in RUN/figures/
+MIN_SATURATION_POINTS = 5  # kept step checkpoints the saturation figure needs to draw a curve, not a segment
 HIGHLIGHT = (255, 214, 0)  # the paper's yellow frame
 
 
@@ -83,10 +85,10 @@ class Nets:
 
 
 def _save(fig, plt, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=DPI)  # fixed figsize × dpi: the PNG's size does not depend on content
-    plt.close(fig)
-    return path
+    try:  # fixed figsize × dpi: the PNG's size does not depend on content
+        return write_file(path, png_bytes(fig, dpi=DPI))
+    finally:
+        plt.close(fig)
 
 
 # --- Figure 1 -----------------------------------------------------------------------------------
@@ -197,8 +199,9 @@ def figure1(run: str | Path, out: str | Path) -> Path:
 def gradient_norms(run: str | Path, n: int = 1000, seed: int = 0) -> dict:
     """At every kept checkpoint: ‖∇_θG‖ of both generator losses on the same z, and mean D(G(z))."""
     ckpts = step_checkpoints(run)
-    if not ckpts:
-        raise GankitError(f"{run} kept no step checkpoints (train with train.keep_every, e.g. --set train.keep_every=10)")
+    if len(ckpts) < MIN_SATURATION_POINTS:
+        raise GankitError(f"{run} kept {len(ckpts)} step checkpoints, too few for a curve (at least "
+                          f"{MIN_SATURATION_POINTS}: train with train.keep_every, e.g. --set train.keep_every=10)")
     out = {"steps": [], "d_fake": [], "loss": None, **{k: [] for k in GENERATOR_LOSSES}}
     for step, path in ckpts:
         net = Nets(path)
@@ -325,13 +328,7 @@ def save_captioned(img: Image.Image, out: str | Path, title: str, legend: str) -
     draw.text((6, 4), title, fill="black", font=font)
     for i, line in enumerate(lines):
         draw.text((6, 24 + 14 * i), line, fill=(60, 60, 60), font=small)
-    meta = PngInfo()
-    meta.add_text("Title", title)
-    meta.add_text("Description", legend)
-    path = Path(out)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    canvas.save(path, pnginfo=meta)
-    return path
+    return write_file(Path(out), png_bytes(canvas, title=title, description=legend))
 
 
 # --- by data kind -------------------------------------------------------------------------------
@@ -355,8 +352,10 @@ def paper_figures(run: str | Path, log=None, G: Generator | None = None, dataset
             written.append(figure1(run, out / "figure1.png"))
         except GankitError as e:
             log(f"figure1 skipped: {e}")
-    if kept:
+    if len(kept) >= MIN_SATURATION_POINTS:
         written.append(saturation([run], out / "saturation.png"))
     else:
-        log("saturation figure skipped: no step checkpoints (train.keep_every)")
+        log(f"saturation figure skipped: it is drawn from the run's step checkpoints, and {len(kept)} "
+            f"{'is' if len(kept) == 1 else 'are'} kept, too few for a curve (at least {MIN_SATURATION_POINTS}: train "
+            f"with train.keep_every, e.g. --set train.keep_every={max(1, G.step // 10)})")
     return written

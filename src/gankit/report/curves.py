@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
+from typing import Any
 
+from ..sampling.outputs import png_bytes, write_file
 from ..sampling.pictures import pyplot
 
 
@@ -25,18 +27,36 @@ def read_log(run: str | Path) -> list[dict]:
     return rows
 
 
-def save_curves(run: str | Path, path: str | Path) -> Path:
-    """Losses and D's mean outputs on real and generated data over training (and FD when tracked)."""
+def save_curves(run: str | Path, path: str | Path, loss: Any = None) -> Path:
+    """Losses and D's mean outputs on real and generated data over training (and FD when tracked),
+    written atomically with gankit's mark (the caller has checked `path` may be written); `loss`
+    (`run_loss`) says where D's outputs meet at equilibrium."""
+    return write_file(Path(path), curves_png(read_log(run), equilibrium=getattr(loss, "equilibrium", None)))
+
+
+def run_loss(config: Any) -> Any:
+    """The GANLoss a run's config names (what its logged d_real/d_fake mean), or None when it cannot
+    be built here (a plugin's loss that is not installed)."""
+    from .. import losses
+
+    try:
+        return losses.build(config.train) if config is not None else None
+    except Exception:
+        return None
+
+
+def curves_png(rows: list[dict], dpi: int = 100, equilibrium: float | None = None) -> bytes:
     plt = pyplot()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig = curves_figure(read_log(run))
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    fig = curves_figure(rows, equilibrium)
+    try:
+        return png_bytes(fig, dpi=dpi)
+    finally:
+        plt.close(fig)
 
 
-def curves_figure(rows: list[dict]):
+def curves_figure(rows: list[dict], equilibrium: float | None = None):
+    """Losses, D's outputs (with the value both take at the loss's equilibrium, when it has one:
+    1/2 for the paper's losses) and FD when tracked."""
     plt = pyplot()
     tracked = [r for r in rows if isinstance(r.get("fd"), (int, float))]
     fig, axes = plt.subplots(1, 3 if tracked else 2, figsize=(15 if tracked else 10, 3.6))
@@ -47,9 +67,10 @@ def curves_figure(rows: list[dict]):
     a.set_xlabel("generator step"); a.legend(); a.set_title("losses")
     b.plot(steps, [r.get("d_real", math.nan) for r in rows], label="D(x)")
     b.plot(steps, [r.get("d_fake", math.nan) for r in rows], label="D(G(z))")
-    probabilities = [r[k] for r in rows for k in ("d_real", "d_fake") if isinstance(r.get(k), (int, float))]
-    if all(0 <= p <= 1 for p in probabilities):  # the paper's losses; critics' raw scores are unbounded
-        b.axhline(0.5, color="0.7", ls="--", lw=1)
+    if equilibrium is not None:  # the paper's losses, LSGAN; critics' raw scores have no fixed level
+        b.axhline(equilibrium, color="0.7", ls="--", lw=1, label=f"equilibrium ({equilibrium:g})")
+    scores = [r[k] for r in rows for k in ("d_real", "d_fake") if isinstance(r.get(k), (int, float))]
+    if scores and all(0 <= v <= 1 for v in scores):
         b.set_ylim(0, 1)
     b.set_xlabel("generator step"); b.legend(); b.set_title("discriminator outputs")
     if tracked:

@@ -8,30 +8,38 @@ import torch
 
 from .. import data
 from ..errors import GankitError
-from ..paper.figures import paper_figures
+from ..paper.figures import PAPER_FIGURES, paper_figures
 from ..sampling import classes as conditional
 from ..sampling import pictures as plots
 from ..sampling.generator import load_generator
+from ..sampling.outputs import check_output, gankit_png, writable_folder, write_file
 from . import curves
 
 
-def make_figures(run: str | Path, ema: bool | None = None) -> list[Path]:
+FIGURES = ("curves.png", "samples.png", *PAPER_FIGURES)  # what RUN/figures/ may hold of gankit's
+
+
+def make_figures(run: str | Path, ema: bool | None = None, force: bool = False) -> list[Path]:
     """Training curves and a sample picture for every run, then the paper's figures that the
     run's data kind allows (Figure 1 and saturation for 1-D runs, Figures 2–3 for images).
-    The generator and the data set are loaded once and shared by every figure."""
+    The generator and the data set are loaded once and shared by every figure. A figure file
+    gankit did not make is replaced only with `force` (checked for all before any is drawn)."""
     run = Path(run)
     if not (run / "log.jsonl").is_file():
         raise GankitError(f"{run} is not a run directory with a log.jsonl (give the --out folder of `gankit train`)")
     out = run / "figures"
-    written = [curves.save_curves(run, out / "curves.png")]
-    G = load_generator(run, ema=ema)
+    G = load_generator(run, ema=ema)  # refuses a checkpoint copied in from another run
+    for name in FIGURES:
+        check_output(out / name, force=force, own=gankit_png, data=G.config.data, what="")
+    writable_folder(out)
+    written = [curves.save_curves(run, out / "curves.png", curves.run_loss(G.config))]
     dataset = data.load(G.config.data)
     if G.conditional:
         x, rows = _class_samples(G)
     else:
         x, rows = torch.from_numpy(G.draw(64 if G.kind == "image" else 2000, seed=0)), None
     title = f"step {G.step}{' (EMA weights)' if G.ema else ''}"
-    written.append(plots.save_samples(x, dataset, out / "samples.png", title=title, row_names=rows))
+    written.append(write_file(out / "samples.png", plots.samples_png(x, dataset, title=title, row_names=rows)))
     return written + paper_figures(run, G=G, dataset=dataset)
 
 

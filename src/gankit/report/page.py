@@ -12,17 +12,19 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 import json
 import re
 import time
 from pathlib import Path
 from typing import Any
 
-from .. import __version__, checkpoint
+from .. import __version__
+from ..config import Config, from_toml_text
 from ..errors import GankitError
-from ..metrics.runs import read_metrics
-from ..sampling.pictures import pyplot
+from ..losses.base import GANLoss
+from ..metrics.runs import read_metrics, read_samples_metrics
+from ..sampling.outputs import MARK, check_output, gankit_html, write_file
+from ..sampling.run import open_checkpoint
 from . import curves
 
 MAX_SAMPLE_PICTURES = 12  # sample pictures over time: evenly spaced, always the last
@@ -46,36 +48,33 @@ pre{background:#f7f7f7;padding:.8em;overflow-x:auto;font-size:.85em}
 """
 
 
-def write_report(run: str | Path, out: str | Path | None = None) -> Path:
-    """Write the run's report page (default RUN/report.html) and return its path."""
+def write_report(run: str | Path, out: str | Path | None = None, force: bool = False) -> Path:
+    """Write the run's report page (default RUN/report.html, refreshed when gankit wrote it) and
+    return its path; an existing `out` is replaced only with `force`, a data file never."""
     run = Path(run)
     if not run.is_dir() or not ((run / "log.jsonl").is_file() or (run / "checkpoints" / "latest.pt").is_file()):
         raise GankitError(f"{run} is not a run directory (give the --out folder of `gankit train`)")
-    out = Path(out) if out else run / "report.html"
-    if out.suffix.lower() not in (".html", ".htm"):
-        raise GankitError(f"--out {out} must end in .html")
-    page = render(run)
-    tmp = out.with_name(f".{out.name}.tmp")
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(page, encoding="utf-8")
-        tmp.replace(out)
-    except OSError as e:
-        tmp.unlink(missing_ok=True)
-        raise GankitError(f"cannot write {out}: {e.strerror or e} (choose a writable --out)") from None
-    return out
+    target = Path(out) if out else run / "report.html"
+    if target.suffix.lower() not in (".html", ".htm"):
+        raise GankitError(f"--out {target} must end in .html")
+    state = _latest(run)  # refuses a checkpoint copied in from another run
+    cfg = _run_config(run, state)
+    check_output(target, force=force, own=None if out else gankit_html, data=cfg.data if cfg else None,
+                 what="--out" if out else "")
+    return write_file(target, render(run, state).encode("utf-8"))
 
 
-def render(run: Path) -> str:
-    """The page as one HTML string."""
-    state = _latest(run)
+def render(run: Path, state: dict | None | bool = False) -> str:
+    """The page as one HTML string (`state`: the latest checkpoint, when already loaded)."""
+    state = _latest(run) if state is False else state
     rows = curves.read_log(run)
     body = [f"<h1>gankit run: {_e(run.resolve().name)}</h1>",
             f"<p class=muted>{_e(str(run.resolve()))} &middot; report written {_e(time.strftime('%Y-%m-%d %H:%M'))} "
             f"by gankit {_e(__version__)}</p>",
-            _summary(run, state, rows), _curves(rows), _samples(run), _metrics(run, state), _figures(run),
-            _config(run, state)]
+            _summary(run, state, rows), _curves(rows, _loss(run, state)), _samples(run), _metrics(run, state),
+            _samples_metrics(run), _figures(run), _config(run, state)]
     return ("<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8>"
+            f"<meta name=generator content='{_e(MARK)}'>"
             "<meta http-equiv=Content-Security-Policy content=\"default-src 'none'; img-src data:; style-src 'unsafe-inline'\">"
             "<meta name=viewport content='width=device-width, initial-scale=1'>"
             f"<title>gankit run {_e(run.resolve().name)}</title><style>{CSS}</style></head>\n<body>\n"
@@ -114,17 +113,15 @@ def _summary(run: Path, state: dict | None, rows: list[dict]) -> str:
     return f"<h2>Summary</h2><table>{table}</table>"
 
 
-def _curves(rows: list[dict]) -> str:
+def _curves(rows: list[dict], loss: Any = None) -> str:
     if not rows:
         return "<h2>Training curves</h2><p class=muted>log.jsonl has no rows yet.</p>"
-    plt = pyplot()
-    fig = curves.curves_figure(rows)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=90)
-    plt.close(fig)
-    return ("<h2>Training curves</h2>" + _img(buf.getvalue(), "loss and discriminator-output curves")
-            + "<p class=muted>Left: D's and G's losses. Right: D's mean output on data, D(x), and on samples, "
-              "D(G(z)); at the game's equilibrium both are 1/2. Rows of RUN/log.jsonl, one per log interval.</p>")
+    note = getattr(loss, "scores_note", GANLoss.scores_note)
+    png = curves.curves_png(rows, dpi=90, equilibrium=getattr(loss, "equilibrium", None))
+    name = f" ({loss.name} loss)" if getattr(loss, "name", "") else ""
+    return ("<h2>Training curves</h2>" + _img(png, "loss and discriminator-output curves")
+            + f"<p class=muted>Left: D's and G's losses{_e(name)}. Right: {_e(note)}. Rows of RUN/log.jsonl, "
+              "one per log interval.</p>")
 
 
 def _samples(run: Path) -> str:
@@ -141,15 +138,34 @@ def _samples(run: Path) -> str:
 
 
 def _metrics(run: Path, state: dict | None) -> str:
-    from .. import metrics as metrics_mod
-
     kept = read_metrics(run)
     head = "<h2>Metrics</h2>"
     if not kept:
         return head + "<p class=muted>None yet: <code>gankit evaluate RUN --metrics NAMES</code> adds them.</p>"
     latest = int(state["step"]) if state is not None else None
-    parts = [head, "<p class=muted>The newest result of each metric (RUN/metrics.json), with what it measured; "
-                   "RUN/metrics.jsonl holds every evaluation.</p>"]
+    return "\n".join([head, "<p class=muted>The newest result of each metric of this run's checkpoints "
+                            "(RUN/metrics.json), with what it measured; RUN/metrics.jsonl holds every evaluation.</p>",
+                       *_metric_entries(kept, latest)])
+
+
+def _samples_metrics(run: Path) -> str:
+    """Results measured on samples files: apart from the run's own, never standing in for them."""
+    files = read_samples_metrics(run)
+    if not files:
+        return ""
+    parts = ["<h2>Metrics of samples files</h2><p class=muted>Measured with <code>gankit evaluate RUN --samples "
+             "FILE</code> on arrays from elsewhere, against this run's data: they describe those files, not this "
+             "run's generator.</p>"]
+    for path, kept in files.items():
+        parts.append(f"<h3>{_e(path)}</h3>")
+        parts += _metric_entries(kept, None)
+    return "\n".join(parts)
+
+
+def _metric_entries(kept: dict, latest: int | None) -> list[str]:
+    from .. import metrics as metrics_mod
+
+    parts = []
     for name, entry in kept.items():
         p = entry.get("provenance", {})
         if p.get("source") == "samples":
@@ -169,7 +185,7 @@ def _metrics(run: Path, state: dict | None) -> str:
                          f"Run <code>gankit evaluate RUN --metrics {_e(name)}</code> again for the current G.</p>")
         parts += [f"<p class=warn>{_e(w)}</p>" for w in entry.get("warnings", [])]
         parts.append(f"<table><tr><th>key</th><th>value</th><th>what it means</th></tr>{rows}</table>")
-    return "\n".join(parts)
+    return parts
 
 
 def _figures(run: Path) -> str:
@@ -192,7 +208,19 @@ def _config(run: Path, state: dict | None) -> str:
 
 def _latest(run: Path) -> dict | None:
     path = run / "checkpoints" / "latest.pt"
-    return checkpoint.load(path) if path.is_file() else None
+    return open_checkpoint(run)[0] if path.is_file() else None
+
+
+def _run_config(run: Path, state: dict | None) -> Config | None:
+    try:
+        return from_toml_text(_config_text(run, state)) if _config_text(run, state) else None
+    except GankitError:
+        return None
+
+
+def _loss(run: Path, state: dict | None) -> Any:
+    """The run's loss (for what its logged scores mean), or None when it cannot be built here."""
+    return curves.run_loss(_run_config(run, state))
 
 
 def _config_text(run: Path, state: dict | None) -> str:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
-import os
 import warnings
 from pathlib import Path
 
@@ -24,6 +23,7 @@ from torch import nn
 from ..data.dataset import to_data_units
 from ..errors import GankitError, brief
 from .generator import Generator, load_generator
+from .outputs import check_output, writable_folder, write_file
 
 TOLERANCE = 1e-4  # largest difference from PyTorch an export may show in its self-check
 
@@ -40,9 +40,9 @@ class DataUnitGenerator(nn.Module):
 
 
 def export_onnx(run: str | Path, out: str | Path, which: str = "latest",
-                ema: bool | None = None) -> tuple[Path, Generator, str]:
+                ema: bool | None = None, force: bool = False) -> tuple[Path, Generator, str]:
     """Write RUN's generator to `out` as ONNX; returns (path, the Generator exported, what the
-    self-check found)."""
+    self-check found). An existing `out` is replaced only with `force`, a data file never."""
     out = Path(out)
     if out.suffix.lower() != ".onnx":
         raise GankitError(f"--out {out} must end in .onnx")
@@ -53,14 +53,14 @@ def export_onnx(run: str | Path, out: str | Path, which: str = "latest",
         raise GankitError(f"gankit export needs the onnx extra ({e.name} is not installed): "
                           "pip install 'gankit[onnx]'") from None
     G = load_generator(run, which, ema=ema, device="cpu")
+    check_output(out, force=force, data=G.config.data)
+    writable_folder(out.parent)
     module = DataUnitGenerator(G).eval()
     z = G.noise(4, torch.Generator().manual_seed(0))
     args: tuple = (z,) if not G.conditional else (z, G.classes(4, gen=torch.Generator().manual_seed(0)))
     names = ["z"] if not G.conditional else ["z", "c"]
     batch = torch.export.Dim("batch", min=1)
-    tmp = out.with_name(f".{out.name}.tmp")
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
         with _exporter_hushed():
             program = torch.onnx.export(module, args, dynamo=True, input_names=names, output_names=["x"],
                                         dynamic_shapes=tuple({0: batch} for _ in args), external_data=False,
@@ -69,21 +69,13 @@ def export_onnx(run: str | Path, out: str | Path, which: str = "latest",
         for key, value in metadata(G).items():
             entry = model.metadata_props.add()
             entry.key, entry.value = key, value
-        import onnx
-
-        onnx.save(model, str(tmp))
-        check = self_check(tmp, G)  # before the rename: an unfaithful export never takes out's place
-        os.replace(tmp, out)
-    except OSError as e:
-        tmp.unlink(missing_ok=True)
-        raise GankitError(f"cannot write {out}: {e.strerror or e} (choose a writable path)") from None
+        blob = model.SerializeToString()
+        check = self_check(blob, G)  # before writing: an unfaithful export never takes out's place
     except GankitError:
-        tmp.unlink(missing_ok=True)
         raise
     except Exception as e:  # the exporter's own failures: say which net and why, briefly
-        tmp.unlink(missing_ok=True)
         raise GankitError(f"torch.onnx could not export the {G.config.model.g} generator of {run}: {brief(e)}") from None
-    return out, G, check
+    return write_file(out, blob), G, check
 
 
 @contextlib.contextmanager
@@ -111,18 +103,19 @@ def metadata(G: Generator) -> dict[str, str]:
             "gankit.data": str(G.info.get("name", ""))}
 
 
-def run_onnx(path: str | Path, z: torch.Tensor, c: torch.Tensor | None = None) -> torch.Tensor:
-    """Run an exported generator with onnxruntime on the CPU."""
+def run_onnx(model: str | Path | bytes, z: torch.Tensor, c: torch.Tensor | None = None) -> torch.Tensor:
+    """Run an exported generator (a file, or the model's bytes) with onnxruntime on the CPU."""
     import onnxruntime as ort
 
-    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    source = model if isinstance(model, bytes) else str(model)
+    session = ort.InferenceSession(source, providers=["CPUExecutionProvider"])
     feeds = {"z": z.numpy().astype("float32")}
     if c is not None:
         feeds["c"] = c.numpy().astype("int64")
     return torch.from_numpy(session.run(["x"], feeds)[0])
 
 
-def self_check(path: Path, G: Generator, n: int = 64) -> str:
+def self_check(path: Path | bytes, G: Generator, n: int = 64) -> str:
     """Compare the export with PyTorch on n draws of z; an error when they disagree."""
     try:
         import onnxruntime  # noqa: F401

@@ -22,8 +22,8 @@ def pyplot():
 
 
 def image_grid(images: torch.Tensor | np.ndarray, nrow: int | None = None, pad: int = 2, scale: int = 0) -> Image.Image:
-    """N×C×H×W in [0,1] -> one Pillow image, nrow per row, `pad` pixels between, upscaled so
-    small images (8×8 digits) stay visible."""
+    """N×C×H×W in [0,1] -> one Pillow image, nrow per row (default: a near-square grid,
+    ceil(√N) columns), `pad` pixels between, upscaled so small images (8×8 digits) stay visible."""
     x = torch.as_tensor(np.asarray(images)).float().clamp(0, 1)
     n, c, h, w = x.shape
     nrow = nrow or max(1, math.ceil(math.sqrt(n)))
@@ -66,23 +66,31 @@ def class_grid(images: torch.Tensor | np.ndarray, row_names: list[str], pad: int
     return out
 
 
-def save_samples(x: torch.Tensor, dataset, path: str | Path, title: str = "",
-                 row_names: list[str] | None = None) -> Path:
-    """Samples as the data's kind wants: a grid of images (one row per class when `row_names` is
-    given), or for points every column's histogram and every pair's scatter plot
-    (`points_figure`), drawn over the real data."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+def samples_png(x: torch.Tensor, dataset, title: str = "", row_names: list[str] | None = None) -> bytes:
+    """Samples as the data's kind wants, as PNG bytes that carry gankit's mark: a near-square grid
+    of images (one row per class when `row_names` is given), or for points every column's
+    histogram and every pair's scatter plot (`points_figure`), drawn over the real data."""
+    from .outputs import png_bytes
+
     if dataset.kind == "image":
-        (class_grid(x, row_names) if row_names else image_grid(x[:64], nrow=8)).save(path)
-        return path
+        return png_bytes(class_grid(x, row_names) if row_names else image_grid(x[:64]), title=title)
     plt = pyplot()
     real = dataset.to_data_units(dataset.train[:len(x)]).numpy()
     columns = list(dataset.columns) if len(dataset.columns) == x.shape[1] else [f"x{j}" for j in range(x.shape[1])]
     # Toy sets share one unit across columns (a ring is round); tabular columns each have their own.
     fig = points_figure(real, x.numpy(), columns, title, same_units=dataset.scale is None)
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    try:
+        return png_bytes(fig, dpi=100, title=title)
+    finally:
+        plt.close(fig)
+
+
+def save_samples(x: torch.Tensor, dataset, path: str | Path, title: str = "",
+                 row_names: list[str] | None = None) -> Path:
+    """`samples_png` written to `path` (the caller makes it atomic: training's sample pictures)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(samples_png(x, dataset, title, row_names))
     return path
 
 
