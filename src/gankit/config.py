@@ -107,7 +107,7 @@ class TrainConfig:
         _check(0 <= self.ema < 1, "train.ema", "must be in [0, 1): the EMA decay per G step, e.g. 0.999 (0 = off)")
         _check(self.k >= 1, "train.k", "must be >= 1 (discriminator steps per generator step)")
         _check(self.batch_size >= 1, "train.batch_size", "must be >= 1")
-        _check(self.steps >= 0, "train.steps", "must be >= 0")
+        _check(0 <= self.steps <= MAX_STEPS, "train.steps", f"must be from 0 to {MAX_STEPS:,} generator steps")
         _check(self.time_limit >= 0, "train.time_limit", "must be >= 0 seconds (0 = none)")
         _check(self.checkpoint_every >= 1, "train.checkpoint_every", "must be >= 1")
         _check(self.keep_every >= 0, "train.keep_every", "must be >= 0")
@@ -169,7 +169,7 @@ class Config:
     metrics: MetricsConfig = field(default_factory=MetricsConfig)
 
     def validate(self) -> "Config":
-        _check(self.seed >= 0, "seed", "must be >= 0")
+        _check(0 <= self.seed <= MAX_SEED, "seed", f"must be an integer from 0 to {MAX_SEED:,}")
         _check(self.device in ("auto", "cpu", "cuda"), "device", f"unknown device {self.device!r}; one of auto, cpu, cuda")
         _check(self.threads >= 0, "threads", "must be >= 0 (0 = torch's default)")
         _check(self.precision in ("fp32", "bf16", "auto"), "precision",
@@ -184,6 +184,10 @@ class Config:
 
     def to_toml(self) -> str:
         return tomli_w.dumps(dataclasses.asdict(self))
+
+
+MAX_STEPS = 10 ** 9  # G steps: a thousand times the longest GAN trainings; more is a typo
+MAX_SEED = 10 ** 12  # the training streams derive their generators' seeds from it (train/streams.py)
 
 
 def _check(ok: bool, key: str, why: str) -> None:

@@ -84,13 +84,18 @@ def test_resume_refuses_data_that_changed_naming_what_and_continues_only_when_to
     assert len(err) == 1 and err[0].startswith(f"gankit: error: the data of {run} changed since its checkpoint (step 20)")
     assert "5 training examples, not 2400" in err[0] and "--allow-data-change" in err[0]
     assert {p: p.read_bytes() for p in sorted(run.rglob("*")) if p.is_file()} == before
-    # told to: it trains on, says so, and the history and the new checkpoint record it
+    # told to continue on 5 rows: the run's batch of 32 no longer fits, which is the next line it hears
+    assert main(["train", "--resume", str(run), "--set", "train.steps=30", "--allow-data-change"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "train.batch_size (32) is larger than" in err[0] and "a resumed run keeps its batch" in err[0]
+    # told to continue on 500 rows: it trains on, says so, and the history and the new checkpoint record it
+    _csv(data, 500)
     assert main(["train", "--resume", str(run), "--set", "train.steps=30", "--allow-data-change"]) == 0
     err = capsys.readouterr().err
-    assert "continuing on data that changed since step 20 (--allow-data-change): 5 training examples, not 2400" in err
+    assert "continuing on data that changed since step 20 (--allow-data-change): 400 training examples, not 2400" in err
     history = [x for x in (run / "config.toml").read_text().splitlines() if "resumed at step 20" in x]
-    assert len(history) == 1 and "data changed (--allow-data-change): 5 training examples, not 2400" in history[0]
-    assert checkpoint.load(run / "checkpoints" / "latest.pt")["data_fingerprint"]["n_train"] == 5
+    assert len(history) == 1 and "data changed (--allow-data-change): 400 training examples, not 2400" in history[0]
+    assert checkpoint.load(run / "checkpoints" / "latest.pt")["data_fingerprint"]["n_train"] == 400
     assert main(["train", "--resume", str(run), "--set", "train.steps=40"]) == 0  # the new data is the run's now
 
 

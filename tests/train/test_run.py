@@ -252,3 +252,78 @@ def test_batches_that_do_not_pack_or_group_evenly_are_refused_before_anything_is
     with pytest.raises(GankitError, match="model.minibatch_std"):
         train(tiny("model.minibatch_std=5"), tmp_path / "r", quiet=True)
     assert not (tmp_path / "r").exists()
+
+
+# --- accepted without a word (issue 25) -------------------------------------------------------------
+
+def _tiny(tmp_path, *sets):
+    from gankit.cli import main
+
+    return main(["train", "--config", str(CONFIGS / "ring8-gan.toml"), "--set", "data.n=64", "--set", "threads=1",
+                 "--set", "train.batch_size=16", "--set", "train.steps=2", "--set", "train.log_every=1",
+                 "--set", "train.sample_every=0", *[x for s in sets for x in ("--set", s)], "--out", str(tmp_path / "r")])
+
+
+def _one_line(capsys, *phrases):
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("gankit: error: "), err
+    for p in phrases:
+        assert p in err[0], err[0]
+
+
+@pytest.mark.parametrize("setting, phrase", [
+    ("train.batch_size=8500", "train.batch_size (8500) is larger than ring8's training set (64 examples)"),
+    ("train.steps=1000000000000000000000000000000", "train.steps must be from 0 to 1,000,000,000"),
+    ("seed=99999999999999999999", "seed must be an integer from 0 to 1,000,000,000,000"),
+])
+def test_a_setting_no_user_means_is_one_line_and_writes_nothing(tmp_path, capsys, setting, phrase):
+    """Issue 25: a batch larger than the data set trained 133 epochs in two steps; a step count of
+    1e30 was accepted; a 20-digit seed was an overflow traceback."""
+    assert _tiny(tmp_path, setting) == 2
+    _one_line(capsys, phrase)
+    assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.parametrize("g", ["mlp", "conv"])
+def test_a_batch_of_one_with_batch_norm_is_one_line(tmp_path, capsys, g):
+    """Issue 25: `train.batch_size=1` with batch norm was torch's "Expected more than 1 value per channel"."""
+    from gankit.cli import main
+
+    sets = ["train.batch_size=1", "train.steps=2", "train.sample_every=0", "threads=1", "model.batch_norm=true",
+            f"model.g={g}", f"model.d={g}", "model.conv_width=4"]
+    assert main(["train", "--config", str(CONFIGS / "digits.toml"), *[x for s in sets for x in ("--set", s)],
+                 "--out", str(tmp_path / "r")]) == 2
+    _one_line(capsys, "train.batch_size (1) is too small for the batch norm in G")
+    assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.parametrize("setting, phrase", [
+    ("train.steps=0", "gankit: warning: train.steps = 0: nothing is trained"),
+    ("model.g_hidden=[]", "gankit: warning: model.g_hidden = []: G is one linear map of z"),
+    ("model.d_hidden=[]", "gankit: warning: model.d_hidden = []: D is logistic regression"),
+])
+def test_a_valid_but_rarely_meant_setting_gets_one_warning_line(tmp_path, capsys, setting, phrase):
+    assert _tiny(tmp_path, setting) == 0
+    err = capsys.readouterr().err
+    assert err.count(phrase) == 1, err
+
+
+def test_a_new_run_never_writes_over_files_or_into_its_own_data(tmp_path, capsys):
+    from gankit.cli import main
+
+    (tmp_path / "r").mkdir()
+    (tmp_path / "r" / "config.toml").write_text("# my own notes\n")
+    assert _tiny(tmp_path) == 2
+    _one_line(capsys, "already holds config.toml, which a new run would overwrite")
+    assert (tmp_path / "r" / "config.toml").read_text() == "# my own notes\n"
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    from PIL import Image
+
+    for i in range(20):
+        Image.new("L", (8, 8), 10 * i).save(photos / f"{i}.png")
+    assert main(["train", "--config", str(CONFIGS / "digits.toml"), "--set", f"data.name=folder:{photos}",
+                 "--set", "data.size=8", "--set", "train.batch_size=8", "--set", "train.steps=1",
+                 "--out", str(photos / "run")]) == 2
+    _one_line(capsys, "is inside", "the image folder, which the run trains on")
+    assert sorted(p.name for p in photos.iterdir()) == sorted(f"{i}.png" for i in range(20))

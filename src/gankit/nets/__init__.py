@@ -28,7 +28,15 @@ from .layers import ACTIVATIONS, Dropout, MaskSource, Maxout, apply_max_norm, dr
 from .mlp import MLPDiscriminator, MLPGenerator
 from .prior import PRIORS, SQRT3, sample_noise
 from .registry import NETS, NetFamily, discriminator_names, family, generator_names, register_net
-from .remedies import MinibatchStd, Packed, add_minibatch_std, apply_spectral_norm, check_batch, stackable
+from .remedies import (
+    MinibatchStd,
+    Packed,
+    add_minibatch_std,
+    apply_spectral_norm,
+    check_batch,
+    check_batch_norm,
+    stackable,
+)
 
 if TYPE_CHECKING:
     from ..config import ModelConfig
@@ -41,6 +49,18 @@ def check_names(cfg: ModelConfig) -> None:
     family(cfg.d, "discriminator", "model.d")
     PRIORS.get(cfg.prior, "model.prior")
     ACTIVATIONS.get(cfg.activation, "model.activation")
+
+
+def notes(cfg: ModelConfig) -> list[str]:
+    """What a user should hear about a model config that is valid but rarely meant: warnings."""
+    out = []
+    if cfg.g == "mlp" and not cfg.g_hidden:
+        out.append("model.g_hidden = []: G is one linear map of z, so it can only model an affine image of the "
+                   "prior (a Gaussian, for model.prior = gaussian); give widths, e.g. [256, 256], for more")
+    if cfg.d in ("mlp", "maxout") and not cfg.d_hidden:
+        out.append("model.d_hidden = []: D is logistic regression on x, which can tell only linearly separable "
+                   "data from samples; give widths, e.g. [256, 256], for more")
+    return out
 
 
 def build_generator(cfg: ModelConfig, shape: tuple[int, ...], kind: str,
@@ -80,5 +100,5 @@ __all__ = [
     "MLPGenerator", "MLPDiscriminator", "ConvGenerator", "ConvDiscriminator", "ConditionalConvGenerator",
     "ConditionalGenerator", "ProjectionDiscriminator", "Maxout", "Dropout", "MaskSource", "dropout_layers",
     "segmented", "has_batch_norm", "stackable", "apply_max_norm", "MinibatchStd", "Packed", "add_minibatch_std",
-    "apply_spectral_norm", "check_batch",
+    "apply_spectral_norm", "check_batch", "check_batch_norm", "notes",
 ]

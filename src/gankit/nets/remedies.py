@@ -98,6 +98,16 @@ def check_batch(cfg, local_batch: int) -> None:
                           f"per process (train.batch_size / model.pack / processes)")
 
 
+def check_batch_norm(G: nn.Module, D: nn.Module, batch: int, pack: int = 1) -> None:
+    """Refuse a batch too small for batch norm over features (BatchNorm1d needs two values per
+    channel in training): G sees `batch` rows, D `batch // pack`."""
+    for net, rows, who in ((G, batch, "G"), (D, batch // max(pack, 1), "D")):
+        if rows < 2 and any(isinstance(m, nn.BatchNorm1d) for m in net.modules()):
+            raise GankitError(f"config key train.batch_size ({batch}) is too small for the batch norm in {who}, which "
+                              f"needs at least 2 examples per batch{' after packing' if who == 'D' and pack > 1 else ''}: "
+                              f"raise train.batch_size{' or set model.batch_norm = false' if who == 'G' else ''}")
+
+
 def stackable(module: nn.Module, n: int) -> bool:
     """Whether two batches of n rows can go through `module` stacked in one pass and give what two
     passes give: no batch norm, and every pack and minibatch-std group falls inside one batch

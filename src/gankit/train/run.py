@@ -12,20 +12,38 @@ from pathlib import Path
 
 import torch
 
+from .. import nets
 from ..config import Config
 from ..distributed import group as distributed
 from ..distributed.group import Rank
 from ..errors import GankitError
+from ..sampling.outputs import training_file
 from . import resume as resume_mod
 from .loop import fit
 from .recorder import resume_command
 from .session import Session, TrainResult
+from .streams import check_batch_fits
 
 
-def _check_new_run_dir(out: str | Path) -> Path:
+RUN_FILES = ("config.toml", "log.jsonl", "checkpoints", "samples", "tensorboard", "metrics.json", "metrics.jsonl",
+             "report.html", "figures")  # what a run writes in its folder (DESIGN.md)
+
+
+def _check_new_run_dir(out: str | Path, config: Config | None = None) -> Path:
+    """A new run's folder: not a run already, holding nothing a run would overwrite, and not where
+    the run's own data is (its sample pictures would join an image folder)."""
     run = Path(out)
     if (run / "checkpoints" / "latest.pt").exists() or (run / "log.jsonl").exists():
         raise GankitError(f"{run} already holds a run (continue it with --resume {run}, or choose another --out)")
+    if config is not None:
+        inside = training_file(run, config.data)
+        if inside:
+            raise GankitError(f"--out {run} {inside}, which the run trains on (data.name = {config.data.name}); "
+                              "choose a run folder elsewhere")
+    taken = [name for name in RUN_FILES if (run / name).exists()] if run.is_dir() else []
+    if taken:
+        raise GankitError(f"--out {run} already holds {', '.join(taken)}, which a new run would overwrite; "
+                          "choose a new or empty folder")
     return run
 
 
@@ -68,7 +86,7 @@ def _train(config: Config | None, out, resume, overrides, quiet: bool, rank: Ran
             config = _with_absolute_paths(config.validate())
             run, state = Path(out), None
             if rank.is_main:
-                _check_new_run_dir(run)
+                _check_new_run_dir(run, config)
     # Everything that can fail on bad input (data, nets, checkpoint) fails before a file is written.
     s = Session(config, run, state, quiet=quiet, rank=rank)
     data_note = None
@@ -77,6 +95,8 @@ def _train(config: Config | None, out, resume, overrides, quiet: bool, rank: Ran
             data_note = resume_mod.check_data(run, state, s.data_fingerprint, allow_data_change)
         if data_note:
             changes.append(f"data changed (--allow-data-change): {data_note}")
+    with rank.together():  # after the data check: "the data changed" is the first thing to hear
+        check_batch_fits(config.train.batch_size, len(s.dataset.train), config.data.name, resumed=state is not None)
     if state is not None and s.step >= config.train.steps:
         s.recorder.close()
         if s.step > config.train.steps:
@@ -96,6 +116,8 @@ def _train(config: Config | None, out, resume, overrides, quiet: bool, rank: Ran
     s.recorder.message(f"gankit: training {config.data.name} ({len(s.dataset.train)} examples, {s.dataset.source}) "
                        f"on {s.device} in {s.precision_name} ({s.precision_why}), {n} process{'es' if n > 1 else ''}, "
                        f"step {s.step} -> {config.train.steps}, run {run}")
+    for note in _notes(config, resume is not None):
+        s.recorder.message(f"gankit: warning: {note}")
     if resume is not None:
         if trained_on != n:
             s.recorder.message(f"gankit: the checkpoint was trained on {trained_on} process{'es' if trained_on > 1 else ''}; "
@@ -139,6 +161,14 @@ def _with_absolute_paths(config: Config) -> Config:
                 name = f"{prefix}{Path(path).expanduser().resolve()}{sep}{cols}"
     directory = str(Path(d.dir).expanduser().resolve()) if d.dir else d.dir
     return dataclasses.replace(config, data=dataclasses.replace(d, name=name, dir=directory))
+
+
+def _notes(config: Config, resumed: bool) -> list[str]:
+    """Warnings about a config that is valid but rarely meant."""
+    out = [] if resumed else nets.notes(config.model)
+    if config.train.steps == 0:
+        out.append("train.steps = 0: nothing is trained; the checkpoint holds the nets as initialised")
+    return out
 
 
 def _attach_hooks(session: Session) -> None:

@@ -88,6 +88,7 @@ class Session:
         self.raw_G = nets.build_generator(cfg, self.dataset.shape, self.dataset.kind, pixel_mean,
                                           self.num_classes).to(self.device)
         self.raw_D = nets.build_discriminator(cfg, self.dataset.shape, self.dataset.kind, self.num_classes).to(self.device)
+        nets.check_batch_norm(self.raw_G, self.raw_D, config.train.batch_size, cfg.pack)  # BN statistics are global
         self.opt_G = optim.build(config.optim, self.raw_G.parameters(), config.optim.lr_g)
         self.opt_D = optim.build(config.optim, self.raw_D.parameters(), config.optim.lr_d)
         if getattr(self.raw_D, "max_norm", 0):  # a weight constraint belongs to the update, not the loop

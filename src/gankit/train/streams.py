@@ -11,7 +11,19 @@ import torch
 
 from .. import nets
 from ..distributed.group import SINGLE, Rank
+from ..errors import GankitError
 from ..losses import Examples
+
+
+def check_batch_fits(batch_size: int, n_train: int, name: str, resumed: bool = False) -> None:
+    """Refuse a global batch larger than the training set: every minibatch would repeat examples
+    (a batch of 8,500 from 64 examples is 133 epochs in one step)."""
+    if batch_size > n_train:
+        fix = ("a resumed run keeps its batch: restore its data, or start a new run" if resumed
+               else f"lower train.batch_size to at most {n_train}")
+        raise GankitError(f"config key train.batch_size ({batch_size}) is larger than {name}'s training set "
+                          f"({n_train} examples): each minibatch would hold every example {batch_size / n_train:.0f} "
+                          f"times over; {fix}")
 
 
 class Batches:
