@@ -259,3 +259,43 @@ def test_real_process_prints_one_line_and_no_traceback(tmp_path):
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and proc.stderr.startswith("gankit: error: ")
     assert "Traceback" not in proc.stderr and proc.stdout == ""
+
+
+# --- issue 25's bad inputs: one line, exit 2, nothing written or changed -------------------------------
+
+@pytest.mark.parametrize("setting, phrase", [
+    ("model.batch_norm=true", "too small for the batch norm in G"),  # with train.batch_size=1 below
+    ("train.steps=1000000000000000000000000000000", "train.steps must be from 0 to"),
+    ("seed=99999999999999999999999", "config key seed must be an integer from 0 to"),
+])
+def test_issue_25_bad_training_settings(capsys, tmp_path, tiny, setting, phrase):
+    _train_fails(capsys, tmp_path, tiny, setting, "train.batch_size=1", phrases=[phrase])
+
+
+def test_a_batch_larger_than_the_data(capsys, tmp_path, tiny):
+    _train_fails(capsys, tmp_path, tiny, "train.batch_size=8500", phrases=["larger than ring8's training set (64 examples)"])
+
+
+@pytest.mark.parametrize("args, phrase", [
+    (["--seed", "99999999999999999999999"], "--seed must be an integer from 0 to 2^64 - 1"),
+    (["--seed", "-1"], "--seed must be an integer from 0 to 2^64 - 1"),
+    ([], "already exists; give --force to replace it"),
+])
+def test_issue_25_bad_sample_input(capsys, trained, args, phrase):
+    old = trained.parent / "old.npy"
+    before, run_before = old.read_bytes(), files_under(trained)
+    code, err = cli(capsys, "sample", trained, "--n", "3", "--out", old, *args)
+    assert_one_error(code, err, phrase)
+    assert old.read_bytes() == before and files_under(trained) == run_before
+
+
+@pytest.mark.parametrize("args, phrase", [
+    (["--set", "data.name=grid25"], "--set data.name would change what is measured"),
+    (["--set", "model.z_dim=7"], "--set model.z_dim would change what is measured"),
+    (["--seed", "99999999999999999999999"], "--seed must be an integer from 0 to 2^64 - 1"),
+])
+def test_issue_25_bad_evaluate_input(capsys, trained, args, phrase):
+    before = files_under(trained)
+    code, err = cli(capsys, "evaluate", trained, "--metrics", "modes", "--n", "20", *args)
+    assert_one_error(code, err, phrase)
+    assert files_under(trained) == before

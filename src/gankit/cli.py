@@ -87,10 +87,11 @@ def _weights(G) -> str:
 
 def _cmd_sample(a) -> int:
     from .sampling.files import check_out, write_samples
-    from .sampling.generator import load_generator
+    from .sampling.generator import check_seed, load_generator
 
     if a.n < 1:
         raise GankitError(f"--n must be a positive number of samples, got {a.n}")
+    check_seed(a.seed)
     check_out(a.out)
     G = load_generator(a.run, a.checkpoint, ema=_ema(a))
     out = write_samples(G, a.n, a.out, seed=a.seed, c=a.cls, force=a.force)
@@ -174,7 +175,8 @@ def _cmd_datasets(a) -> int:
     from . import data
 
     cfg = config_mod.load(a.config, a.set)
-    rows = data.listing(cfg.data if (a.config or a.set) else None)
+    base = cfg.data if (a.config or a.set) else None
+    rows = data.registry.probes(a.names, base) if a.names else data.listing(base)
     width = max(len(name) for name, _ in rows)
     for name, p in rows:
         status = "ok " if p.available else "-- "
@@ -330,6 +332,8 @@ def build_parser() -> argparse.ArgumentParser:
     bm.set_defaults(func=_cmd_bench)
 
     d = sub.add_parser("datasets", help="list data sets: where found, size, or why not available")
+    d.add_argument("names", nargs="*", metavar="NAME", help="look at these only, e.g. folder:~/photos (its images "
+                                                            "and classes) or csv:people.csv (its rows and columns)")
     d.add_argument("--config", help="look where this config's data keys point (e.g. its data.dir)")
     _add_set(d, "e.g. --set data.dir=~/data/mnist to look for MNIST or CIFAR-10 files there")
     d.set_defaults(func=_cmd_datasets)

@@ -211,3 +211,21 @@ def test_conditional_training_on_an_unlabelled_folder_is_refused(tmp_path):
     cfg = config.load(None, [f"data.name=folder:{tmp_path / 'flat'}", "data.size=8", "model.conditional=true"])
     with pytest.raises(GankitError, match="model.conditional = true needs class labels.*one sub-folder per class"):
         train(cfg, tmp_path / "run", quiet=True)
+
+
+def test_datasets_says_how_many_classes_a_class_folder_has(tmp_path, capsys):
+    """Issue 25: docs/data.md says `gankit datasets` reports a class folder's classes; it printed
+    only the generic `folder:PATH` line."""
+    from gankit.cli import main
+
+    for cls in ("cat", "dog", "owl"):
+        (tmp_path / "photos" / cls).mkdir(parents=True)
+        for i in range(3):
+            Image.new("RGB", (8, 8), (60 * i, 0, 0)).save(tmp_path / "photos" / cls / f"{i}.png")
+    assert main(["datasets", f"folder:{tmp_path / 'photos'}"]) == 0
+    (line,) = capsys.readouterr().out.strip().splitlines()
+    assert line.startswith(f"ok  folder:{tmp_path / 'photos'}") and "9 image files, 3 classes (sub-folders)" in line
+    assert main(["datasets", "--set", f"data.name=folder:{tmp_path / 'photos'}"]) == 0
+    rows = capsys.readouterr().out.splitlines()
+    assert any("3 classes (sub-folders)" in r for r in rows) and any(r.split()[1] == "ring8" for r in rows)
+    assert main(["datasets", "imagenet"]) == 2 and "unknown data set 'imagenet'" in capsys.readouterr().err

@@ -63,3 +63,28 @@ def test_one_column_is_a_histogram_with_the_legend_outside():
 
 def test_compact_tick_labels():
     assert [_compact(v) for v in (0.25, 12.0, 52_000.0, 1_500_000.0)] == ["0.25", "12", "52k", "1.5M"]
+
+
+def test_a_grid_of_any_count_is_near_square(tmp_path):
+    """Issue 25: a grid of 10 images came out 8 wide and 2 high."""
+    import io
+    import math
+
+    import torch
+    from PIL import Image
+
+    from gankit.data.dataset import Dataset
+    from gankit.sampling.pictures import image_grid, save_samples
+
+    ds = Dataset("tiny", "image", torch.zeros(4, 1, 8, 8))
+    for n in (1, 2, 3, 5, 10, 17, 30, 64):
+        x = torch.rand(n, 1, 8, 8)
+        cols = math.ceil(math.sqrt(n))
+        rows = math.ceil(n / cols)
+        assert abs(cols - rows) <= 1
+        want = ((cols * 10 + 2) * 3, (rows * 10 + 2) * 3)  # 8 px tiles, 2 px apart, upscaled 3×
+        assert image_grid(x).size == want, n
+        with Image.open(save_samples(x, ds, tmp_path / f"{n}.png")) as im:
+            assert im.size == want, n
+    with Image.open(io.BytesIO((tmp_path / "10.png").read_bytes())) as im:
+        assert im.info["Software"].startswith("gankit")

@@ -84,5 +84,24 @@ def listing(base: DataConfig | None = None) -> list[tuple[str, Probe]]:
         except GankitError as e:
             out.append((name, Probe(False, "", str(e))))
     for prefix in _prefixes():
-        out.append((f"{prefix}PATH", SOURCES.get(prefix).probe(DataConfig(name=prefix))))
+        if base.name.startswith(prefix) and base.name != prefix:  # the folder or file the config names
+            out.append((base.name, SOURCES.get(prefix).probe(base)))
+        else:
+            out.append((f"{prefix}PATH", SOURCES.get(prefix).probe(DataConfig(name=prefix))))
+    return out
+
+
+def probes(names: list[str], base: DataConfig | None = None) -> list[tuple[str, Probe]]:
+    """The probe of each named data set (`gankit datasets folder:PATH csv:FILE ring8`); a name no
+    source knows is an error that lists the known ones."""
+    base = base or DataConfig()
+    out = []
+    for name in names:
+        cfg = dataclasses.replace(base, name=name)
+        try:
+            out.append((name, source(name).probe(cfg)))
+        except GankitError as e:
+            if name not in SOURCES and not any(name.startswith(p) for p in _prefixes()):
+                raise
+            out.append((name, Probe(False, "", str(e))))
     return out

@@ -23,7 +23,7 @@ import numpy as np
 
 from ..console import Progress
 from ..errors import GankitError
-from .generator import Generator
+from .generator import Generator, check_seed
 from .outputs import check_output, png_bytes, write_file
 
 FORMATS = (".npy", ".csv", ".png")
@@ -49,9 +49,10 @@ def write_samples(G: Generator, n: int, out: str | Path, seed: int = 0, c: int |
                   force: bool = False) -> Path:
     """Draw n samples from G with `seed` (and class c) and write them to `out` in its format;
     an existing `out` is replaced only with `force`, and never when the run trains on it."""
-    out = check_output(check_out(out, G.kind), force=force, data=G.config.data)
     if n < 1:
         raise GankitError(f"--n must be a positive number of samples, got {n}")
+    check_seed(seed)
+    out = check_output(check_out(out, G.kind), force=force, data=G.config.data)
     suffix = out.suffix.lower()
     if suffix == ".png":
         if n > MAX_GRID:
