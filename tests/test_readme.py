@@ -99,4 +99,5 @@ def test_the_python_api_snippet_runs_as_written(tmp_path):
     assert "in gankit 0.2" not in p.stderr, p.stderr[-500:]
     printed = p.stdout.strip().splitlines()[-1]
     assert "'modes'" in printed and "'n_samples': 16" in printed
+    assert "'warnings': ['modes counted 8 modes in only 16 samples" in printed  # what its comment says
     assert (tmp_path / "runs" / "ring8-api" / "checkpoints" / "latest.pt").is_file()

@@ -209,6 +209,10 @@ def _add_weights(parser: argparse.ArgumentParser) -> None:
 
 
 def _cmd_bench(a) -> int:
+    if a.which == "heights":
+        from .bench.heights import main as heights
+
+        return heights(a)
     from .bench.modes import main
 
     return main(a)
@@ -315,7 +319,7 @@ def build_parser() -> argparse.ArgumentParser:
     ff.add_argument("--force", action="store_true", help="train again even if a cached net exists")
     ff.set_defaults(func=_cmd_features)
 
-    b = sub.add_parser("bench", help="benchmarks: `gankit bench modes` (mode collapse on ring8 and grid25)")
+    b = sub.add_parser("bench", help="benchmarks: `gankit bench modes` (mode collapse on ring8 and grid25), `gankit bench heights` (docs/data.md)")
     b_sub = b.add_subparsers(dest="which", metavar="WHICH", parser_class=_Parser)
     b_sub.required = True
     bm = b_sub.add_parser("modes", help="each method x seeds on ring8/grid25 beside the published rows; "
@@ -330,6 +334,12 @@ def build_parser() -> argparse.ArgumentParser:
                     help="train nothing: write the tables from the runs already finished in --runs")
     bm.add_argument("--no-write", dest="write", action="store_false", help="print the tables only")
     bm.set_defaults(func=_cmd_bench)
+    bh = b_sub.add_parser("heights", help="configs/heights.toml over seeds: ks and wasserstein; writes docs/data.md's "
+                                          "heights table")
+    bh.add_argument("--seeds", type=int, default=3, help="seeds 0..N-1 (default 3)")
+    bh.add_argument("--runs", help="keep the runs here (default: a temporary folder)")
+    bh.add_argument("--no-write", dest="write", action="store_false", help="print the table only")
+    bh.set_defaults(func=_cmd_bench)
 
     d = sub.add_parser("datasets", help="list data sets: where found, size, or why not available")
     d.add_argument("names", nargs="*", metavar="NAME", help="look at these only, e.g. folder:~/photos (its images "

@@ -141,3 +141,8 @@ def test_heights_config_learns_the_mixture(tmp_path):
     # Two samples of 10000 and 5000 from one distribution differ by KS < 0.024 95% of the time;
     # after one step the generator is off by KS 0.43, W1 7.6 cm. W1 below 1 cm is a seventh of a group's SD.
     assert got["ks_height_cm"] < 0.05 and got["w1_height_cm"] < 1.0
+    # docs/data.md's table (written by `gankit bench heights`) holds this very run as its seed-0 row:
+    # the same config and seed give the same weights and samples bit for bit (issue 25: it did not).
+    from gankit.bench import heights
+
+    assert heights.table_rows()[0] == heights.row(0, got["ks_height_cm"], got["w1_height_cm"])

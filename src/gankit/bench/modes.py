@@ -338,14 +338,14 @@ def report(results: dict[str, list[tuple[Method, list[dict]]]], seeds: int, comm
     return lines
 
 
-def replace_section(path: Path, section: list[str], heading: str = "") -> None:
-    """Put `section` between the benchmark's markers in `path` (appended when they are missing),
+def replace_section(path: Path, section: list[str], heading: str = "", begin: str = BEGIN, end: str = END) -> None:
+    """Put `section` between a benchmark's markers in `path` (appended when they are missing),
     leaving everything else in the file as it was."""
     text = path.read_text() if path.is_file() else (heading + "\n" if heading else "")
-    block = "\n".join([BEGIN, *section, END])
-    if BEGIN in text and END in text:
-        before, rest = text.split(BEGIN, 1)
-        after = rest.split(END, 1)[1]
+    block = "\n".join([begin, *section, end])
+    if begin in text and end in text:
+        before, rest = text.split(begin, 1)
+        after = rest.split(end, 1)[1]
         text = before + block + after
     else:
         text = text.rstrip("\n") + "\n\n" + block + "\n"
