@@ -8,27 +8,12 @@ import json
 import numpy as np
 import pytest
 import torch
-from PIL import Image
+from helpers import write_image_folder
 
 from gankit.cli import main
 from gankit.nets.scaled import SIDES
 
 FAMILIES = ("dcgan", "resnet", "light")
-
-
-def write_folder(root, side: int, n: int = 12, channels: int = 3):
-    """Two classes of small PNGs: discs (red) and squares (blue), at varying places."""
-    rng = np.random.default_rng(0)
-    for i in range(n):
-        cls = ("discs", "squares")[i % 2]
-        (root / cls).mkdir(parents=True, exist_ok=True)
-        yy, xx = np.mgrid[:side, :side]
-        cy, cx, r = rng.integers(side // 4, 3 * side // 4, 2).tolist() + [side // 5]
-        inside = ((yy - cy) ** 2 + (xx - cx) ** 2 < r * r) if cls == "discs" else ((abs(yy - cy) < r) & (abs(xx - cx) < r))
-        img = np.full((side, side, 3), 255, np.uint8)
-        img[inside] = (200, 30, 30) if cls == "discs" else (30, 30, 200)
-        Image.fromarray(img if channels == 3 else img[..., 0]).save(root / cls / f"{i}.png")
-    return root
 
 
 def config(tmp_path, family: str, side: int, *extra: str):
@@ -53,7 +38,7 @@ def same_checkpoints(a, b) -> bool:
 @pytest.mark.parametrize("family", FAMILIES)
 def test_a_net_trains_on_a_folder_resumes_exactly_samples_exports_and_reports(tmp_path, family, capsys):
     pytest.importorskip("onnxruntime", reason="the onnx extra is not installed (pip install 'gankit[onnx]')")
-    write_folder(tmp_path / "images", 16)
+    write_image_folder(tmp_path / "images", 16)
     (tmp_path / "cfg.toml").write_text("")
     cfg_file, sets = config(tmp_path, family, 16, "model.conditional=true", "train.loss=hinge", "train.ema=0.9",
                             "train.augment=translation,color,cutout,ada", "train.ada_kimg=0.02", "train.ada_interval=1",
@@ -79,7 +64,7 @@ def test_a_net_trains_on_a_folder_resumes_exactly_samples_exports_and_reports(tm
 @pytest.mark.parametrize("family", FAMILIES)
 def test_every_side_trains_resumes_exactly_and_samples(tmp_path, family, side):
     channels = 1 if side == 32 else 3
-    write_folder(tmp_path / "images", side, n=6, channels=channels)
+    write_image_folder(tmp_path / "images", side, n=6, channels=channels)
     cfg_file, sets = config(tmp_path, family, side, "train.loss=hinge", "train.batch_size=2",
                             *(["train.augment=translation,ada", "train.augment_p=0.5", "train.ada_target=0"] if side <= 64 else []))
     cfg_file.write_text("")
@@ -92,7 +77,7 @@ def test_every_side_trains_resumes_exactly_and_samples(tmp_path, family, side):
 
 
 def test_a_side_these_nets_cannot_grow_to_is_one_line_naming_data_size(tmp_path, capsys):
-    write_folder(tmp_path / "images", 24, n=4)
+    write_image_folder(tmp_path / "images", 24, n=4)
     cfg_file, sets = config(tmp_path, "dcgan", 24, "train.steps=1")
     cfg_file.write_text("")
     assert cli(cfg_file, sets, "train", "--out", str(tmp_path / "run")) == 2
