@@ -56,3 +56,21 @@ def test_the_speed_table_compares_gankit_with_the_tutorial_and_the_machine(monke
     assert rows[1][2:] == ["60", "0.50", "2.00", "60", "60%"] and len(rows) == 4
     assert "channels_last=false" in seen[0] and "channels_last=true" in seen[1]  # the same nets, two layouts
     assert all("model.base_width=64" in o and "train.batch_size=128" in o for o in seen[:2])
+
+
+def test_every_tuning_variant_is_a_valid_change_of_the_shipped_config():
+    from gankit import config
+    from gankit.bench.speed import ROOT
+
+    base = config.load(ROOT / "configs" / images.FOLDER_CONFIG)
+    for label, over in images.TUNING[1:]:
+        changed = config.load(ROOT / "configs" / images.FOLDER_CONFIG, over)
+        assert changed != base, label
+
+
+@pytest.mark.slow
+def test_the_tuning_section_scores_each_variant(tmp_path):
+    folder = write_image_folder(tmp_path / "folder", 64, n=40)
+    lines = images.section_tuning([1], folder=folder, n=32, variants=images.TUNING[4:5])
+    rows = [line for line in lines if line.startswith("| ") and "variant" not in line]
+    assert len(rows) == 1 and all(float(r.split("|")[2].split()[0]) >= 0 for r in rows)

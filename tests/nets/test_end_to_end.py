@@ -84,3 +84,18 @@ def test_a_side_these_nets_cannot_grow_to_is_one_line_naming_data_size(tmp_path,
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("gankit: error: config key data.size: model.g = dcgan needs")
     assert not (tmp_path / "run" / "checkpoints").exists()
+
+
+@pytest.mark.parametrize("name,side", [("folder-64.toml", 64), ("folder-128.toml", 128)])
+def test_the_shipped_folder_configs_build_their_nets_at_their_side(name, side):
+    from helpers import CONFIGS
+
+    from gankit import config
+    from gankit.nets import build_discriminator, build_generator
+
+    cfg = config.load(CONFIGS / name)
+    assert cfg.data.size == side and cfg.channels_last and cfg.train.augment == "ada"
+    G = build_generator(cfg.model, (3, side, side), "image")
+    D = build_discriminator(cfg.model, (3, side, side), "image")
+    x = G.eval()(torch.randn(2, cfg.model.z_dim))
+    assert x.shape == (2, 3, side, side) and D(x).shape == (2,)

@@ -224,3 +224,45 @@ def _source(folder: Path) -> str:
 
 def _minutes(marks: list[int]) -> int:
     return round(6 * max(marks) / 60 * 1.15)
+
+
+# What each choice of configs/folder-64.toml buys: the config as shipped, then one change at a time.
+TUNING = [
+    ("folder-64 as shipped", []),
+    ("model dcgan (width 16, no D batch norm) instead of light", ["model.g=dcgan", "model.d=dcgan", "model.d_batch_norm=false"]),
+    ("model.base_width 32 instead of 16", ["model.base_width=32"]),
+    ("model resnet (width 16) instead of light", ["model.g=resnet", "model.d=resnet"]),
+    ("no augmentation instead of ADA", ["train.augment="]),
+    ("DiffAugment translation,color,cutout instead of ADA", ["train.augment=translation,color,cutout"]),
+    ("nonsaturating loss instead of hinge", ["train.loss=nonsaturating"]),
+    ("batch 16 instead of 32", ["train.batch_size=16"]),
+    ("batch 64 instead of 32", ["train.batch_size=64"]),
+    ("Adam lr 2e-4, betas (0.5, 0.999) instead of 8e-4, (0, 0.9)", ["optim.lr_g=2e-4", "optim.lr_d=2e-4", "optim.beta1=0.5",
+                                                                   "optim.beta2=0.999"]),
+    ("no EMA of G", ["train.ema=0"]),
+    ("contiguous memory instead of channels-last", ["channels_last=false"]),
+]
+
+
+def section_tuning(marks: list[int] | None = None, folder: Path | None = None, n: int = 5000,
+                   variants: list[tuple[str, list[str]]] | None = None) -> list[str]:
+    """FD after each mark for folder-64 and for each one-change variant of it, in one run."""
+    from .. import data
+    from .emoji import emoji_folder
+    from .speed import ROOT, cpu_name
+
+    marks, folder, variants = marks or [150, 600], folder or emoji_folder(), variants or TUNING
+    ds = data.load(config_mod.DataConfig(name=f"folder:{folder}", size=64))
+    lines = ["## What each choice of configs/folder-64.toml buys", "",
+             f"`configs/{FOLDER_CONFIG}` on `{folder.name}` ({len(ds.train)} training images), then one change at a "
+             f"time; FD of {n} samples (lower is better) in the folder's feature net; CPU: {cpu_name()}, "
+             f"{torch.get_num_threads()} threads.", "",
+             "| variant | " + " | ".join(f"FD after {m} s (G steps)" for m in marks) + " |", "|---|" + "---:|" * len(marks)]
+    with tempfile.TemporaryDirectory() as tmp:
+        for i, (label, over) in enumerate(variants):
+            rows = gankit_rows(f"v{i}", ROOT / "configs" / FOLDER_CONFIG, [f"data.name=folder:{folder}", *over], marks,
+                               ds, n, Path(tmp))
+            lines.append(f"| {label} | " + " | ".join(f"{r['fd']:.4g} ({r['steps']})" for r in rows) + " |")
+            print(f"bench: images-tuning: {lines[-1]}", file=sys.stderr)
+    return lines + ["", f"Command: `python -m gankit.bench --sections images-tuning` (about "
+                        f"{round(len(variants) * max(marks) * 1.15 / 60)} minutes).", ""]

@@ -59,7 +59,8 @@ BATCHES = [25, 50, 100, 200, 400]
 QUALITY_MARKS = [150, 300, 600]
 FAST_CONFIG = "fast-fashion-mnist.toml"
 EVAL_METRICS = ["parzen", "fd", "kid", "prdc"]
-SECTION_ORDER = ["machine", "paper", "ablation", "batch", "nets", "configs", "distributed", "quality", "images", "modes",
+SECTION_ORDER = ["machine", "paper", "ablation", "batch", "nets", "configs", "distributed", "quality", "images",
+                 "images-tuning", "modes",
                  "evaluation", "reproduce"]
 
 
@@ -576,6 +577,10 @@ def main(argv: list[str] | None = None) -> int:
 
             sections[name] = header(command) + (section_images([5, 10], n=500, speed_seconds=seconds) if a.quick
                                                 else section_images(speed_seconds=seconds))
+        elif name == "images-tuning":
+            from .images import section_tuning
+
+            sections[name] = header(command) + (section_tuning([5, 10], n=500) if a.quick else section_tuning())
         elif name == "evaluation":
             sections[name] = header(command) + section_evaluation()
         else:
