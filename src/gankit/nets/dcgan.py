@@ -16,9 +16,9 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .layers import Dropout, pixel_logits
+from .layers import Dropout
 from .registry import register_net
-from .scaled import ClassNorm, ImageOut, dcgan_init, image_side, octaves, width_at, with_classes
+from .scaled import ClassNorm, ImageOut, dcgan_init, discriminator_factory, generator_factory, octaves, width_at, with_classes
 
 
 class DCGANGenerator(nn.Module):
@@ -34,12 +34,14 @@ class DCGANGenerator(nn.Module):
         self.stem = nn.ConvTranspose2d(z_dim + num_classes, width(4), 4, 1, 0, bias=False)  # 1×1 -> 4×4
         self.norms = nn.ModuleList([ClassNorm(width(4), num_classes)])
         self.ups = nn.ModuleList()
-        res = 4
+        self.resolutions = [4]  # of the hidden maps
         for _ in range(octaves(side) - 1):  # 4 -> 8 -> ... -> side / 2
+            res = self.resolutions[-1]
             self.ups.append(nn.ConvTranspose2d(width(res), width(2 * res), 4, 2, 1, bias=False))
             self.norms.append(ClassNorm(width(2 * res), num_classes))
-            res *= 2
-        self.to_image = nn.ConvTranspose2d(width(res), channels, 4, 2, 1, bias=False)  # side / 2 -> side
+            self.resolutions.append(2 * res)
+        self.width = width
+        self.to_image = nn.ConvTranspose2d(width(side // 2), channels, 4, 2, 1, bias=False)  # side / 2 -> side
         dcgan_init(self)
         self.out = ImageOut(tuple(shape), output_bias)
 
@@ -53,14 +55,14 @@ class DCGANGenerator(nn.Module):
 
 class DCGANDiscriminator(nn.Module):
     def __init__(self, shape: tuple[int, ...], base: int = 64, cap: int = 512, batch_norm: bool = True,
-                 dropout: float = 0.0):
+                 dropout: float = 0.0, first_bias: bool = False):
         super().__init__()
         channels, side = shape[0], shape[1]
 
         def width(res: int) -> int:
             return width_at(res, side, base, cap, top=side // 2)
 
-        layers: list[nn.Module] = [nn.Conv2d(channels, width(side // 2), 4, 2, 1, bias=False), nn.LeakyReLU(0.2)]
+        layers: list[nn.Module] = [nn.Conv2d(channels, width(side // 2), 4, 2, 1, bias=first_bias), nn.LeakyReLU(0.2)]
         res = side // 2
         while res > 4:
             layers.append(nn.Conv2d(width(res), width(res // 2), 4, 2, 1, bias=not batch_norm))
@@ -75,16 +77,9 @@ class DCGANDiscriminator(nn.Module):
         return self.net(x).squeeze(-1)
 
 
-def _g(cfg, shape, kind, pixel_mean, num_classes=0):
-    image_side(shape, kind, "g", "dcgan")
-    return DCGANGenerator(cfg.z_dim, shape, cfg.base_width, cfg.max_width, num_classes, pixel_logits(pixel_mean))
-
-
-def _d(cfg, shape, kind):
-    image_side(shape, kind, "d", "dcgan")
-    return DCGANDiscriminator(shape, cfg.base_width, cfg.max_width, cfg.d_batch_norm, cfg.d_dropout)
-
-
+_g = generator_factory("dcgan", DCGANGenerator)
+_d = discriminator_factory("dcgan", lambda cfg, shape: DCGANDiscriminator(shape, cfg.base_width, cfg.max_width,
+                                                                          cfg.d_batch_norm, cfg.d_dropout))
 register_net("dcgan", generator=_g, discriminator=_d, conditional_generator=_g,
              summary="DCGAN (Radford et al. 2016) for square sides 16-512: a block per octave, "
                      "model.base_width channels next to the image doubling to model.max_width")

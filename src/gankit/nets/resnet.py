@@ -22,9 +22,9 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .layers import Dropout, pixel_logits
+from .layers import Dropout
 from .registry import register_net
-from .scaled import ClassNorm, ImageOut, image_side, octaves, width_at, with_classes
+from .scaled import ClassNorm, ImageOut, discriminator_factory, generator_factory, octaves, width_at, with_classes
 
 
 def _conv(cin: int, cout: int, k: int, gain: float = math.sqrt(2)) -> nn.Conv2d:
@@ -115,16 +115,8 @@ class ResNetDiscriminator(nn.Module):
         return self.net(x).squeeze(-1)
 
 
-def _g(cfg, shape, kind, pixel_mean, num_classes=0):
-    image_side(shape, kind, "g", "resnet")
-    return ResNetGenerator(cfg.z_dim, shape, cfg.base_width, cfg.max_width, num_classes, pixel_logits(pixel_mean))
-
-
-def _d(cfg, shape, kind):
-    image_side(shape, kind, "d", "resnet")
-    return ResNetDiscriminator(shape, cfg.base_width, cfg.max_width, cfg.d_dropout)
-
-
+_g = generator_factory("resnet", ResNetGenerator)
+_d = discriminator_factory("resnet", lambda cfg, shape: ResNetDiscriminator(shape, cfg.base_width, cfg.max_width, cfg.d_dropout))
 register_net("resnet", generator=_g, discriminator=_d, conditional_generator=_g,
              summary="SNGAN/BigGAN residual blocks for square sides 16-512 (hinge + spectral norm, or rpgan + R1 + R2); "
                      "model.base_width, model.max_width")

@@ -14,6 +14,7 @@ import torch
 from torch import nn
 
 from ..errors import GankitError
+from .layers import pixel_logits
 
 SIDES = (16, 32, 64, 128, 256, 512)
 
@@ -94,3 +95,19 @@ def dcgan_init(module: nn.Module) -> None:
         elif isinstance(m, nn.BatchNorm2d):
             nn.init.normal_(m.weight, 1.0, 0.02)
             nn.init.zeros_(m.bias)
+
+
+def generator_factory(family: str, cls):
+    """The registry's G factory for a family whose G is `cls(z_dim, shape, base, cap, num_classes, bias)`."""
+    def build(cfg, shape, kind, pixel_mean, num_classes=0):
+        image_side(shape, kind, "g", family)
+        return cls(cfg.z_dim, shape, cfg.base_width, cfg.max_width, num_classes, pixel_logits(pixel_mean))
+    return build
+
+
+def discriminator_factory(family: str, make):
+    """The registry's D factory for a family whose D is `make(cfg, shape)`, once the side is checked."""
+    def build(cfg, shape, kind):
+        image_side(shape, kind, "d", family)
+        return make(cfg, shape)
+    return build
