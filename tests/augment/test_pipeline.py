@@ -90,3 +90,18 @@ def test_state_mid_interval_resumes_the_same_p():
         aug.observe(torch.ones(6))
         aug.adjust(3)
     assert a.p == b.p and a.rt == b.rt == pytest.approx(14 / 18) and a.p == pytest.approx(18 / 1000)
+
+
+@pytest.mark.parametrize("key_value,says", [("train.augment=translation", "config key train.augment augments images"),
+                                            ("data.mirror=true", "config key data.mirror augments images"),
+                                            ("train.augment=rotate45", "config key train.augment: unknown augmentation")])
+def test_augmenting_what_is_not_an_image_or_by_an_unknown_name_is_one_line(tmp_path, capsys, key_value, says):
+    from helpers import CONFIGS
+
+    from gankit.cli import main
+
+    assert main(["train", "--config", str(CONFIGS / "ring8-gan.toml"), "--set", key_value, "--set", "train.steps=1",
+                 "--out", str(tmp_path / "run")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"gankit: error: {says}")
+    assert not (tmp_path / "run" / "checkpoints").exists()
