@@ -125,7 +125,7 @@ class Mirror:
         self.draws = draws
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
-        flip = self.draws.uniform(len(x), like=x) < 0.5
+        flip = self.draws.uniform(len(x), like=torch.empty(0, device=x.device)) < 0.5  # float draws, whatever x's dtype
         return torch.where(flip[:, None, None, None], x.flip(3), x)
 
 

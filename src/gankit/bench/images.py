@@ -182,7 +182,8 @@ SPEED_NETS = ["model.g=dcgan", "model.d=dcgan", "model.z_dim=100", "model.base_w
 
 def speed_lines(folder: Path, seconds: float, threads: int = 0) -> list[str]:
     """Images/s at 64×64: the tutorial's nets in its eager loop and in gankit (contiguous, channels-last,
-    bf16 where native), and the folder config, with GFLOP/s against the machine's fp32 matmul peak."""
+    compiled, bf16 where native), and the folder config, with GFLOP/s against the machine's fp32
+    matmul peak. A compiled run's warm-up (its compiling) is not in its images/s."""
     from ..train.precision import native_bf16
     from .speed import run_child, run_reference
 
@@ -192,7 +193,8 @@ def speed_lines(folder: Path, seconds: float, threads: int = 0) -> list[str]:
     ref = run_reference("eager_dcgan64.py", "--data", folder, "--seconds", seconds, "--warmup", 3,
                         *(["--threads", threads] if threads else []))
     cases = [("gankit, the tutorial's nets (dcgan, width 64, batch 128)", SPEED_NETS + ["channels_last=false"]),
-             ("gankit, the same, channels-last", SPEED_NETS + ["channels_last=true"])]
+             ("gankit, the same, channels-last", SPEED_NETS + ["channels_last=true"]),
+             ("gankit, the same, channels-last, torch.compile", SPEED_NETS + ["channels_last=true", "compile=true"])]
     if native_bf16(torch.device("cpu"))[0]:
         cases.append(("gankit, the same, channels-last, bf16", SPEED_NETS + ["channels_last=true", "precision=bf16"]))
     rows = [(label, run_child({"kind": "gankit", "config": FOLDER_CONFIG, "overrides": over + o, "seconds": seconds}))
