@@ -40,8 +40,8 @@ def test_bad_overrides_name_the_key(item, key):
 
 
 @pytest.mark.parametrize("item, key, registry", [
-    ("train.loss=wasserstein", "train.loss", "loss"), ("model.g=resnet", "model.g", "net"),
-    ("model.d=resnet", "model.d", "net"), ("model.g=maxout", "model.g", "generator"),
+    ("train.loss=wasserstein", "train.loss", "loss"), ("model.g=vit", "model.g", "net"),
+    ("model.d=vit", "model.d", "net"), ("model.g=maxout", "model.g", "generator"),
     ("model.prior=cauchy", "model.prior", "prior"), ("model.activation=gelu", "model.activation", "activation"),
 ])
 def test_names_are_checked_where_they_are_used_and_the_error_names_the_key(tmp_path, item, key, registry):

@@ -101,3 +101,20 @@ def test_the_python_api_snippet_runs_as_written(tmp_path):
     assert "'modes'" in printed and "'n_samples': 16" in printed
     assert "'warnings': ['modes counted 8 modes in only 16 samples" in printed  # what its comment says
     assert (tmp_path / "runs" / "ring8-api" / "checkpoints" / "latest.pt").is_file()
+
+
+def test_the_own_images_lines_run_as_written_on_a_folder(tmp_path):
+    """README's "Train on your own images", on a small folder of PNGs, with a 5 s time limit."""
+    from helpers import write_image_folder
+
+    env = workspace(tmp_path)
+    write_image_folder(tmp_path / "photos", 64, n=24)
+    lines = [line.partition("  #")[0].strip() for line in fenced("## Train on your own images").splitlines()]
+    assert len(lines) == 3 and "--config configs/folder-64.toml --set data.name=folder:PATH" in lines[0]
+    for command in lines:
+        args = shlex.split(command.replace("folder:PATH", f"folder:{tmp_path / 'photos'}"))
+        if args[1] == "train":
+            args += ["--set", "train.time_limit=5", "--set", f"data.cache_dir={tmp_path / 'cache'}"]
+        p = subprocess.run(args, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+        assert p.returncode == 0, f"{command}\n{p.stderr[-2000:]}"
+    assert (tmp_path / "mine.png").is_file() and (tmp_path / "runs" / "mine" / "report.html").is_file()

@@ -28,6 +28,7 @@ class DataConfig:
     channels: int = 0  # folder: 1 (grayscale) or 3 (RGB); 0 = decide from the images
     size: int = 32  # folder: images are resized to size x size
     cache_dir: str = ""  # folder: where decoded images are cached ("" = $GANKIT_CACHE/folders or ~/.cache/gankit/folders)
+    mirror: bool = False  # images: each real image flipped left-right with probability 1/2 (StyleGAN2-ADA's --mirror)
 
     def validate(self) -> None:
         _check(bool(self.name), "data.name", "must name a data set (see `gankit datasets`)")
@@ -50,6 +51,11 @@ class ModelConfig:
     d_input_dropout: float = 0.0
     maxout_pieces: int = 5
     conv_width: int = 64  # conv nets: channels of the widest layer next to the image
+    # Nets that grow with the image (dcgan, resnet, light): channels of the hidden layer nearest the
+    # image, doubled per octave towards 4×4 up to max_width (DCGAN's ngf = ndf = 64, cap 512).
+    base_width: int = 64
+    max_width: int = 512
+    d_batch_norm: bool = True  # dcgan: batch norm in D after its first layer, as in Radford et al. (2016)
     init_scale_g: float = 0.0  # weights U(-s, s) when > 0, else PyTorch's default init
     init_scale_d: float = 0.0
     # Remedies for mode collapse, applied to any discriminator (gankit.nets.build_discriminator):
@@ -69,6 +75,9 @@ class ModelConfig:
         _check(0 <= self.d_dropout < 1, "model.d_dropout", "must be in [0, 1)")
         _check(0 <= self.d_input_dropout < 1, "model.d_input_dropout", "must be in [0, 1)")
         _check(self.conv_width >= 1, "model.conv_width", "must be >= 1")
+        _check(self.base_width >= 1, "model.base_width", "must be >= 1 (channels next to the image)")
+        _check(self.max_width >= self.base_width, "model.max_width",
+               f"must be >= model.base_width ({self.base_width}): it caps the channels that double from it")
         _check(self.maxout_pieces >= 1, "model.maxout_pieces", "must be >= 1")
         _check(self.init_scale_g >= 0, "model.init_scale_g", "must be >= 0")
         _check(self.init_scale_d >= 0, "model.init_scale_d", "must be >= 0")
@@ -97,6 +106,13 @@ class TrainConfig:
     sample_every: int = 500  # steps between RUN/samples/*.png (0 = only at the end)
     eval_every: int = 0  # steps between in-training evaluations (0 = never)
     eval_n: int = 2000  # samples per in-training evaluation
+    # Augmentation of everything D sees (gankit.augment): DiffAugment's translation, color, cutout on
+    # every image; ADA's transforms ("ada" = all twelve, or by name) each with probability p.
+    augment: str = ""  # e.g. "translation,color,cutout" (DiffAugment) or "ada"; "" = off
+    augment_p: float = 0.0  # ADA: p at the start (held there when ada_target = 0)
+    ada_target: float = 0.6  # ADA: the target of E[sign D(x)] on real images that moves p; 0 = p fixed
+    ada_kimg: float = 500.0  # ADA: thousands of real images for p to move from 0 to 1 at most
+    ada_interval: int = 4  # ADA: G steps between updates of p
 
     def validate(self) -> None:
         _check(bool(self.loss), "train.loss", "must name a loss (gankit.losses.LOSSES)")
@@ -116,6 +132,10 @@ class TrainConfig:
         _check(self.sample_every >= 0, "train.sample_every", "must be >= 0")
         _check(self.eval_every >= 0, "train.eval_every", "must be >= 0")
         _check(self.eval_n >= 2, "train.eval_n", "must be >= 2")
+        _check(0 <= self.augment_p <= 1, "train.augment_p", "must be in [0, 1]")
+        _check(0 <= self.ada_target < 1, "train.ada_target", "must be in [0, 1) (0 = p fixed at train.augment_p)")
+        _check(self.ada_kimg > 0, "train.ada_kimg", "must be > 0 (thousands of images)")
+        _check(self.ada_interval >= 1, "train.ada_interval", "must be >= 1 (G steps)")
 
 
 @dataclass
@@ -162,6 +182,7 @@ class Config:
     precision: str = "fp32"  # fp32 | bf16 | auto (bf16 where the hardware has native bf16 matmul)
     threads: int = 0  # CPU threads for torch (0 = torch's default); tiny nets run fastest on 1
     compile: bool = False  # torch.compile G and D (inductor) at set-up; see BENCHMARKS.md for what it buys where
+    channels_last: bool = False  # image nets in channels-last memory layout (NHWC): faster convolutions on CPUs and GPUs
     data: DataConfig = field(default_factory=DataConfig)
     model: ModelConfig = field(default_factory=ModelConfig)
     train: TrainConfig = field(default_factory=TrainConfig)

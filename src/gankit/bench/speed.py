@@ -59,7 +59,9 @@ BATCHES = [25, 50, 100, 200, 400]
 QUALITY_MARKS = [150, 300, 600]
 FAST_CONFIG = "fast-fashion-mnist.toml"
 EVAL_METRICS = ["parzen", "fd", "kid", "prdc"]
-SECTION_ORDER = ["machine", "paper", "ablation", "batch", "nets", "configs", "distributed", "quality", "modes", "evaluation", "reproduce"]
+SECTION_ORDER = ["machine", "paper", "ablation", "batch", "nets", "configs", "distributed", "quality", "images",
+                 "images-tuning", "modes",
+                 "evaluation", "reproduce"]
 
 
 # --- measuring, each in a child process -----------------------------------------------------------
@@ -528,10 +530,11 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m gankit.bench")
     p.add_argument("--out", default=str(ROOT / "BENCHMARKS.md"))
     p.add_argument("--seconds", type=float, default=10.0, help="measuring time per figure")
-    p.add_argument("--sections", default="machine,paper,ablation,batch,nets,configs,distributed,quality,evaluation",
+    p.add_argument("--sections", default="machine,paper,ablation,batch,nets,configs,distributed,quality,images,evaluation",
                    help="which sections to measure (the others in --out are kept)")
     p.add_argument("--processes", default="1,2", help="process counts for the distributed section")
-    p.add_argument("--quick", action="store_true", help="2 s per figure, no batch sweep, quality marks 20,40 s")
+    p.add_argument("--quick", action="store_true", help="2 s per figure, no batch sweep, quality marks 20,40 s, "
+                                                        "images marks 5,10 s")
     p.add_argument("--child", help=argparse.SUPPRESS)
     a = p.parse_args(argv)
     if a.child:
@@ -569,13 +572,22 @@ def main(argv: list[str] | None = None) -> int:
             sections[name] = header(command) + process_benchmarks(nprocs, steps=60 if a.quick else 300)
         elif name == "quality":
             sections[name] = header(command) + section_quality([20, 40] if a.quick else QUALITY_MARKS)
+        elif name == "images":
+            from .images import section_images
+
+            sections[name] = header(command) + (section_images([5, 10], n=500, speed_seconds=seconds) if a.quick
+                                                else section_images(speed_seconds=seconds))
+        elif name == "images-tuning":
+            from .images import section_tuning
+
+            sections[name] = header(command) + (section_tuning([5, 10], n=500) if a.quick else section_tuning())
         elif name == "evaluation":
             sections[name] = header(command) + section_evaluation()
         else:
             print(f"bench: unknown section {name!r}", file=sys.stderr)
             return 2
         write_sections(a.out, sections)  # after each section, so a long run keeps what it measured
-    sections["reproduce"] = ["## Reproduce", "", "```", "make bench                      # every section above, ~40 min on 2 cores",
+    sections["reproduce"] = ["## Reproduce", "", "```", "make bench                      # every section above, ~2 h on 2 cores (images: ~80 min)",
                              "python -m gankit.bench --sections paper,nets   # some of them",
                              "gankit bench modes              # the mode-collapse benchmark", "```"]
     write_sections(a.out, sections)

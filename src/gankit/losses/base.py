@@ -10,6 +10,11 @@ critics) plus its own: `wasserstein`, `gp`, `r1`, `r2`.
 
 Any loss takes the zero-centred penalties R1 on real data and R2 on generated data
 (`train.r1_gamma`, `train.r2_gamma`; Mescheder et al. 2018).
+
+With augmentation (`train.augment`, `gankit.augment`), a training session sets `loss.augment`:
+every batch D scores, real or generated, in either objective, is augmented first, so D is D∘T
+for every loss. R1 and R2 are still gradients with respect to the images themselves, through T
+(StyleGAN2-ADA's), and ADA sees D's outputs on the augmented real images (`augment.observe`).
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ class GANLoss:
     equilibrium: float | None = None
     extra_stats: tuple[str, ...] = ()
     g_sees_real = False  # the generator objective also needs D's scores on real data
+    augment: Callable | None = None  # T(x) for every batch D sees (gankit.augment.Augment); None = off
 
     def __init__(self, r1_gamma: float = 0.0, r2_gamma: float = 0.0):
         self.r1_gamma, self.r2_gamma = float(r1_gamma), float(r2_gamma)
@@ -70,7 +76,10 @@ class GANLoss:
             real = Examples(differentiable(real.x), real.c)
         if self.r2_gamma:
             fake = Examples(differentiable(fake.x), fake.c)
-        real_s, fake_s = map(wide, scores_pair(D, real, fake))
+        seen_real, seen_fake = self.seen(real, fake)
+        real_s, fake_s = map(wide, scores_pair(D, seen_real, seen_fake))
+        if self.augment is not None:
+            self.augment.observe(real_s)
         loss = self.d_loss(real_s, fake_s)
         with torch.no_grad():
             stats = self.d_stats(real_s.detach(), fake_s.detach())
@@ -80,11 +89,24 @@ class GANLoss:
         if self.r2_gamma:
             r2 = zero_centred_penalty(fake_s, fake.x)
             loss, stats["r2"] = loss + self.r2_gamma / 2 * r2, r2.detach()
+        extra = self.penalty(D, seen_real, seen_fake)
+        if extra is not None:
+            loss, stats = loss + extra.loss, {**stats, **extra.stats}
         return Objective(loss, stats)
+
+    def penalty(self, D: Callable, real: Examples, fake: Examples) -> Objective | None:
+        """A loss's own term in D's objective, given the batches as D saw them (WGAN-GP's)."""
+        return None
 
     def generator(self, D: Callable, fake: Examples, real: Examples) -> Objective:
         if self.g_sees_real:
-            real_s, fake_s = map(wide, scores_pair(D, real, fake))
+            real_s, fake_s = map(wide, scores_pair(D, *self.seen(real, fake)))
         else:
-            real_s, fake_s = None, wide(scores(D, fake))
+            real_s, fake_s = None, wide(scores(D, self.seen(fake)[0]))
         return Objective(self.g_loss(fake_s, real_s), {})
+
+    def seen(self, *batches: Examples) -> tuple[Examples, ...]:
+        """The batches as D sees them: augmented when the run augments, else themselves."""
+        if self.augment is None:
+            return batches
+        return tuple(Examples(self.augment(b.x), b.c) for b in batches)

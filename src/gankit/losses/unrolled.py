@@ -20,6 +20,7 @@ several processes, each unrolls on its own slice of the batch.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Callable
 
 import torch
@@ -51,10 +52,12 @@ class Unrolled(GANLoss):
         params: Params = {n: p.detach().requires_grad_(True) for n, p in originals.items()}
         buffers: Params = {n: b.clone() for n, b in net.named_buffers()}
         step = _optimizer_step(self.optimizer, originals)
-        for _ in range(self.steps):
-            loss, _ = self.base.discriminator(_with(net, params, buffers), real, fake)
-            grads = torch.autograd.grad(loss, list(params.values()), create_graph=True)
-            params = step(params, grads)
+        quiet = self.base.augment.unobserved() if self.base.augment is not None else contextlib.nullcontext()
+        with quiet:  # the unrolled copy's outputs are not D's own: they do not move ADA's p
+            for _ in range(self.steps):
+                loss, _ = self.base.discriminator(_with(net, params, buffers), real, fake)
+                grads = torch.autograd.grad(loss, list(params.values()), create_graph=True)
+                params = step(params, grads)
         return self.base.generator(_with(net, params, buffers), fake, real)
 
 

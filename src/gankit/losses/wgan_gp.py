@@ -35,11 +35,9 @@ class WassersteinGP(GANLoss):
     def d_stats(self, real_s, fake_s):
         return {**super().d_stats(real_s, fake_s), "wasserstein": real_s.mean() - fake_s.mean()}
 
-    def discriminator(self, D, real, fake):
-        loss, stats = super().discriminator(D, real, fake)
+    def penalty(self, D, real, fake):
         gp = gradient_penalty(D, real, fake, self.uniform(len(real.x), real.x))
-        stats["gp"] = gp.detach()
-        return Objective(loss + self.gp_weight * gp, stats)
+        return Objective(self.gp_weight * gp, {"gp": gp.detach()})
 
 
 register_loss("wgan-gp", lambda t, u: WassersteinGP(t.gp_weight, u, t.r1_gamma, t.r2_gamma))

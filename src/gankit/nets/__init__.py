@@ -7,6 +7,7 @@ a *logit* (D(x) = sigmoid(logit)), so the losses can stay numerically stable.
 - `layers.py`: activations, maxout, dropout whose masks are the run's noise, max-norm;
 - `prior.py`: the noise prior p_z (`model.prior`);
 - one module per family: `mlp.py` (mlp, maxout), `paper.py` (the paper's MNIST nets), `conv.py`;
+  nets that grow with the image side (16-512): `dcgan.py`, `resnet.py`, `light.py`, sharing `scaled.py`;
 - `conditional.py`: G(z, c) and the projection D(x, c) around any family;
 - `remedies.py`: what wraps any D against mode collapse (minibatch std, packing, spectral norm).
 
@@ -21,9 +22,12 @@ from typing import TYPE_CHECKING
 import torch
 from torch import nn
 
-from . import conv, mlp, paper  # noqa: F401  (each registers its family)
+from . import conv, dcgan, light, mlp, paper, resnet  # noqa: F401  (each registers its family)
 from .conditional import ConditionalGenerator, ProjectionDiscriminator, check_num_classes
 from .conv import ConditionalConvGenerator, ConvDiscriminator, ConvGenerator
+from .dcgan import DCGANDiscriminator, DCGANGenerator
+from .light import LightDiscriminator, LightGenerator
+from .resnet import ResNetDiscriminator, ResNetGenerator
 from .layers import ACTIVATIONS, Dropout, MaskSource, Maxout, apply_max_norm, dropout_layers, has_batch_norm, segmented
 from .mlp import MLPDiscriminator, MLPGenerator
 from .prior import PRIORS, SQRT3, sample_noise
@@ -98,6 +102,8 @@ __all__ = [
     "NETS", "NetFamily", "register_net", "family", "generator_names", "discriminator_names", "check_names",
     "build_generator", "build_discriminator", "sample_noise", "PRIORS", "SQRT3", "ACTIVATIONS",
     "MLPGenerator", "MLPDiscriminator", "ConvGenerator", "ConvDiscriminator", "ConditionalConvGenerator",
+    "DCGANGenerator", "DCGANDiscriminator", "ResNetGenerator", "ResNetDiscriminator", "LightGenerator",
+    "LightDiscriminator",
     "ConditionalGenerator", "ProjectionDiscriminator", "Maxout", "Dropout", "MaskSource", "dropout_layers",
     "segmented", "has_batch_norm", "stackable", "apply_max_norm", "MinibatchStd", "Packed", "add_minibatch_std",
     "apply_spectral_norm", "check_batch", "check_batch_norm", "notes",

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import torch
 
-from .. import checkpoint, data, losses, nets
+from .. import augment, checkpoint, data, losses, nets
 from ..data.fingerprint import fingerprint
 from ..config import Config, changed_keys, from_toml_text
 from ..device import resolve_device
@@ -74,6 +74,7 @@ class Session:
         # names no registry knows fail here, before any data is read
         nets.check_names(config.model)
         losses.check_name(config.train)
+        augment.parse(config.train.augment)
         # refuse a global batch that does not split evenly (over processes, packs, minibatch-std groups)
         nets.check_batch(config.model, rank.local_batch(config.train.batch_size))
         self.dataset = data.load(config.data)
@@ -81,6 +82,10 @@ class Session:
             raise GankitError(f"data set {config.data.name} has no training examples")
         self.info = self.dataset.info()
         self.data_fingerprint = fingerprint(config.data, self.dataset)  # checkpoints record it; resume compares
+        if (config.train.augment or config.data.mirror) and self.dataset.kind != "image":
+            key = "train.augment" if config.train.augment else "data.mirror"
+            raise GankitError(f"config key {key} augments images, and {config.data.name} is not an image data set; "
+                              f"turn it off for this data")
         cfg = config.model
         self.num_classes = conditional.num_classes(config, self.dataset)  # 0 unless conditional
         torch.manual_seed(config.seed)  # the nets' initial weights come from here
@@ -89,12 +94,17 @@ class Session:
                                           self.num_classes).to(self.device)
         self.raw_D = nets.build_discriminator(cfg, self.dataset.shape, self.dataset.kind, self.num_classes).to(self.device)
         nets.check_batch_norm(self.raw_G, self.raw_D, config.train.batch_size, cfg.pack)  # BN statistics are global
+        if config.channels_last and self.dataset.kind == "image":  # before the optimizers and G_ema copy the weights
+            self.raw_G, self.raw_D = (n.to(memory_format=torch.channels_last) for n in (self.raw_G, self.raw_D))
         self.opt_G = optim.build(config.optim, self.raw_G.parameters(), config.optim.lr_g)
         self.opt_D = optim.build(config.optim, self.raw_D.parameters(), config.optim.lr_d)
         if getattr(self.raw_D, "max_norm", 0):  # a weight constraint belongs to the update, not the loop
             self.opt_D.register_step_post_hook(lambda *_: nets.apply_max_norm(self.raw_D, self.raw_D.max_norm))
         self.uniform = Uniform(config.seed, rank)  # a loss's own randomness (WGAN-GP's ε)
         self.loss = losses.build(config.train, self.uniform)
+        # what D sees of every image (train.augment), and flips of the real ones (data.mirror)
+        self.augment, self.mirror = augment.build(config.train, config.data, config.seed, rank)
+        self.loss.augment = self.augment
         if config.train.unroll:
             self.loss = Unrolled(self.loss, config.train.unroll, self.opt_D)
         self.ema = None
@@ -126,7 +136,8 @@ class Session:
         if k and image:
             z, c = conditional.grid_noise(cfg.prior, cfg.z_dim, k, gen)
         else:
-            z = nets.sample_noise(cfg.prior, 64 if image else 2000, cfg.z_dim, gen)
+            side = self.dataset.shape[-1] if image else 0
+            z = nets.sample_noise(cfg.prior, (64 if side <= 128 else 16) if image else 2000, cfg.z_dim, gen)  # 16 large ones
             c = conditional.balanced(len(z), k) if k else None
         return z.to(self.device), None if c is None else c.to(self.device)
 
@@ -148,7 +159,8 @@ class Session:
                 p.requires_grad_(True)
 
     def real_batch(self, m: int) -> Examples:
-        return self.batches.next_labelled(m)
+        batch = self.batches.next_labelled(m)
+        return batch if self.mirror is None else Examples(self.mirror(batch.x), batch.c)
 
     def noise(self, m: int) -> Examples:
         return self.z_stream.labelled(m)
@@ -168,6 +180,8 @@ class Session:
     def after_step(self, step: int, **values: torch.Tensor) -> None:
         self.step = step
         self.meters.add(values)
+        if self.augment is not None:
+            self.augment.adjust(step)  # ADA's p, every train.ada_interval steps
         t = self.config.train
         extras: dict = {}
         for hook in self.hooks:
@@ -199,6 +213,7 @@ class Session:
             "loss_d": means.pop("loss_d", float("nan")), "loss_g": means.pop("loss_g", float("nan")), **means,
             "lr_d": self.lr_d, "lr_g": self.lr_g, "epoch": round(self.batches.epoch, 4),
             "images_per_s": round(seen / max(now - self._t_log, 1e-9), 1), "world_size": self.rank.world_size,
+            **(self.augment.log() if self.augment is not None else {}),
             **extras,
         })
         self.meters.reset()
@@ -223,6 +238,11 @@ class Session:
         rng = {"torch": torch.get_rng_state(), "noise": self.z_stream.gen.get_state(),
                "dropout": {str(i): d.source.gen.get_state() for i, d in enumerate(self.dropouts)},
                "loss": self.uniform.gen.get_state()}
+        if self.augment is not None:
+            rng["augment"] = self.augment.draws.gen.get_state()
+        if self.mirror is not None:
+            rng["mirror"] = self.mirror.draws.gen.get_state()
+        extra_state = {"augment": self.augment.state()} if self.augment is not None else {}
         if self.device.type == "cuda":
             rng["cuda"] = torch.cuda.get_rng_state(self.device)
         ema = {"G_ema": self.ema.net.state_dict()} if self.ema is not None else {}
@@ -233,6 +253,7 @@ class Session:
             "format_version": checkpoint.FORMAT_VERSION, "world_size": self.rank.world_size,
             "data": self.info, "data_fingerprint": self.data_fingerprint, "examples_seen": self.batches.position,
             "elapsed": self.elapsed + time.monotonic() - self.stopper.t_start, "extra": dict(self.extra),
+            **extra_state,
         }
 
     def save_checkpoint(self, name: str = "latest") -> None:
@@ -256,6 +277,13 @@ class Session:
                 d.source.gen.set_state(state["rng"]["dropout"][str(i)])
         if "loss" in state["rng"]:
             self.uniform.gen.set_state(state["rng"]["loss"])
+        # a checkpoint from before augmentation (or that turns it on when resumed) starts its streams fresh
+        if self.augment is not None and "augment" in state["rng"]:
+            self.augment.draws.gen.set_state(state["rng"]["augment"])
+        if self.augment is not None and "augment" in state:
+            self.augment.load_state(state["augment"])
+        if self.mirror is not None and "mirror" in state["rng"]:
+            self.mirror.draws.gen.set_state(state["rng"]["mirror"])
         if "cuda" in state["rng"] and self.device.type == "cuda":
             torch.cuda.set_rng_state(state["rng"]["cuda"], self.device)
         self.batches.position = int(state["examples_seen"])
