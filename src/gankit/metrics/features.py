@@ -36,9 +36,10 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from ..cache import cache_root
+from ..cache import cache_root, locked
 from ..config import Config
 from ..console import Progress
+from ..data.dataset import pixels
 from ..errors import GankitError
 
 SEED = 0
@@ -84,6 +85,7 @@ class FeatureNet(nn.Module):
 
     def parts(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(penultimate layer, first-layer channel means), unscaled."""
+        x = pixels(x)  # a folder's uint8 images become floats here, one batch at a time
         h, w = x.shape[-2:]
         if max(h, w) > MAX_SIDE:
             x = F.adaptive_avg_pool2d(x, (min(h, MAX_SIDE), min(w, MAX_SIDE)))
@@ -147,9 +149,12 @@ def _check_images(dataset: Any) -> None:
                           "(use modes or parzen for toy and tabular data)")
 
 
-def _key(dataset: Any) -> str:
+def _key(dataset: Any, kind: str = "featnet") -> str:
+    """The cache name of a data set's feature net: its name, shape, content fingerprint (folders:
+    a changed folder gets a new net) and the hash of the code that trains it."""
     safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in dataset.name)
-    return f"featnet-{safe}-{'x'.join(map(str, dataset.shape))}-{code_hash()}"
+    content = f"-{dataset.fingerprint[:12]}" if getattr(dataset, "fingerprint", "") else ""
+    return f"{kind}-{safe[-80:]}-{'x'.join(map(str, dataset.shape))}{content}-{code_hash()}"
 
 
 def net_paths(dataset: Any, config: Config | None = None) -> tuple[Path, Path]:
@@ -172,24 +177,8 @@ def fit(dataset: Any, config: Config | None = None, device: torch.device | str =
                           "its metrics use a fixed-seed random conv net instead")
     weights, info_path = net_paths(dataset, config)
     weights.parent.mkdir(parents=True, exist_ok=True)
-    with _locked(weights):  # two processes that need the same net at once train it once
+    with locked(weights):  # two processes that need the same net at once train it once
         return _fit(dataset, config, device, force, weights, info_path)
-
-
-@contextlib.contextmanager
-def _locked(path: Path):
-    """An exclusive lock on `path`.lock for the block (a no-op where fcntl does not exist)."""
-    try:
-        import fcntl
-    except ImportError:
-        yield
-        return
-    with open(path.with_name(path.name + ".lock"), "a") as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
 
 
 def _fit(dataset: Any, config: Config | None, device, force: bool, weights: Path, info_path: Path) -> tuple[FeatureNet, dict]:
@@ -302,8 +291,8 @@ class InceptionFeatures(nn.Module):
     def features(self, x: torch.Tensor) -> torch.Tensor:
         if x.shape[1] == 1:
             x = x.expand(-1, 3, -1, -1)
-        # The conversion torchmetrics' own FID applies with normalize=True.
-        return self.inception((x * 255).byte())
+        # The conversion torchmetrics' own FID applies with normalize=True (uint8 pixels as they are).
+        return self.inception(x if x.dtype == torch.uint8 else (x * 255).byte())
 
 
 INCEPTION_KEYS = ("Conv2d_1a_3x3.conv.weight", "Mixed_7c.branch_pool.conv.weight", "fc.weight")
@@ -370,7 +359,8 @@ def reference_features(fx: FeatureExtractor, dataset: Any, config: Config | None
     """Features of every reference image, cached on disk by feature net and image content."""
     images = reference_images(dataset)
     digest = hashlib.sha256(fx.name.encode())
-    digest.update(images.contiguous().numpy().tobytes())
+    for i in range(0, len(images), 1000):  # in chunks: a memory-mapped split is never copied whole
+        digest.update(images[i:i + 1000].contiguous().numpy().tobytes())
     path = cache_dir(config) / f"ref-{digest.hexdigest()[:16]}.npy"
     if path.is_file():
         try:
@@ -403,15 +393,14 @@ def features(samples: Any, data: Any = None, config: Config | None = None) -> np
     from .. import data as data_mod
     from ..config import DataConfig
     from ..device import resolve_device
-    from .evaluation import check_samples
+    from .evaluation import as_samples, check_samples
 
     config = config or Config()
     if isinstance(data, str):
         data = data_mod.load(DataConfig(**{**config.data.__dict__, "name": data}))
     elif data is None:
         data = data_mod.load(config.data)
-    x = samples if torch.is_tensor(samples) else torch.as_tensor(np.asarray(samples, dtype=np.float32))
-    x = x.float()
+    x = as_samples(samples)
     check_samples(x, data)
     fx = extractor(data, config, resolve_device(config.device))
     with threads(config, fx):

@@ -108,7 +108,7 @@ def parzen(samples, val, test, sigmas=SIGMAS, chunk: int | None = None,
     "parzen_sigma": "kernel width chosen on the validation split (pixels; for points data, in standard deviations of each column)",
 })
 def compute(ctx: EvalContext) -> dict:
-    from ..data.dataset import to_data_units
+    from ..data.dataset import pixels, to_data_units
 
     ds = ctx.dataset
     test = ds.test if ds.test is not None else ds.val
@@ -118,7 +118,7 @@ def compute(ctx: EvalContext) -> dict:
         raise GankitError(f"metric parzen needs a test or validation split, and {ds.name} has neither")
     ctx.used_reference(len(test))
     if ds.kind != "points":
-        out, grid = parzen(ctx.samples, val, test, device=ctx.device), SIGMAS
+        out, grid = parzen(ctx.samples, pixels(val), pixels(test), device=ctx.device), SIGMAS
     else:
         info = ds.info()
         real = [to_data_units(split, info).double() for split in (ds.train, val, test)]
