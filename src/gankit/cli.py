@@ -81,7 +81,8 @@ def _ema(a) -> bool | None:
 
 
 def _weights(G) -> str:
-    return f"step {G.step}, {G.checkpoint} checkpoint, {'EMA' if G.ema else 'trained G'} weights"
+    trunc = f", truncation {G.truncation:g}" if G.truncation not in (None, 1) else ""
+    return f"step {G.step}, {G.checkpoint} checkpoint, {'EMA' if G.ema else 'trained G'} weights{trunc}"
 
 
 def _cmd_sample(a) -> int:
@@ -91,7 +92,7 @@ def _cmd_sample(a) -> int:
     if a.n < 1:
         raise GankitError(f"--n must be a positive number of samples, got {a.n}")
     check_out(a.out)
-    G = load_generator(a.run, a.checkpoint, ema=_ema(a))
+    G = load_generator(a.run, a.checkpoint, ema=_ema(a)).truncated(a.truncation)
     out = write_samples(G, a.n, a.out, seed=a.seed, c=a.cls)
     say(f"gankit: wrote {a.n} samples {G.shape} to {out} ({_weights(G)})")
     return 0
@@ -101,7 +102,7 @@ def _cmd_evaluate(a) -> int:
     from .metrics.runs import evaluate_run
 
     result = evaluate_run(a.run, a.metrics, samples=a.samples, n=a.n, seed=a.seed, which=a.checkpoint,
-                          overrides=a.set, ema=_ema(a))
+                          overrides=a.set, ema=_ema(a), truncation=a.truncation)
     for note in result.get("warnings", "").split(" | "):
         if note:
             say(f"gankit: warning: {note}")
@@ -201,6 +202,12 @@ def _add_weights(parser: argparse.ArgumentParser) -> None:
                         help="use the trained G even when the checkpoint has EMA weights (G_ema)")
 
 
+def _add_truncation(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--truncation", type=float, metavar="PSI",
+                        help="the truncation trick for Gaussian priors: z scaled by PSI in (0, 1] before G "
+                             "(more typical samples, less variety; 1 = none)")
+
+
 def _cmd_bench(a) -> int:
     from .bench.modes import main
 
@@ -240,6 +247,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--class", dest="cls", type=int, metavar="C", help="class id for every sample (conditional runs; "
                                                                       "default: classes drawn uniformly)")
+    _add_truncation(s)
     _add_weights(s)
     s.set_defaults(func=_cmd_sample)
 
@@ -252,6 +260,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_set(e, "override the run's config for this evaluation, e.g. metrics.inception_weights=PATH")
     e.add_argument("--n", type=int, default=10000, help="samples to draw from the run (default 10000)")
     e.add_argument("--seed", type=int, default=0)
+    _add_truncation(e)
     _add_weights(e)
     e.set_defaults(func=_cmd_evaluate)
 

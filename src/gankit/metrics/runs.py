@@ -25,9 +25,10 @@ from ..sampling.generator import generator_from_state
 
 def evaluate_run(run: str | Path, names: str | list[str], samples: str | Path | None = None, n: int = 10000,
                  seed: int = 0, which: str = "latest", overrides: list[str] | tuple[str, ...] = (),
-                 ema: bool | None = None) -> dict[str, Any]:
+                 ema: bool | None = None, truncation: float | None = None) -> dict[str, Any]:
     """Measure a run's samples (drawn from checkpoint `which`, or read from `samples`); returns
-    one flat dict of the metrics' keys and the provenance keys, as `gankit evaluate` prints it."""
+    one flat dict of the metrics' keys and the provenance keys, as `gankit evaluate` prints it.
+    `truncation` ψ draws them with the truncation trick (Gaussian priors), and says so."""
     run = Path(run)
     names = metrics.parse_names(names)
     if n < 2:
@@ -39,12 +40,15 @@ def evaluate_run(run: str | Path, names: str | list[str], samples: str | Path | 
         config_mod.apply_override(raw, item)
     cfg = config_mod.from_dict(raw)
     classes = None
+    if samples and truncation is not None:
+        raise GankitError("--truncation applies to samples drawn from the run; a --samples file was drawn already "
+                          "(give one or the other)")
     if samples:
         x = load_npy(samples)
         source = {"source": "samples", "samples": str(Path(samples).resolve()), "samples_sha256": sha256(samples)}
     else:
         label = which if which in ("latest", "best") else str(path.resolve())
-        G = generator_from_state(state, label, ema=ema, device=cfg.device, where=str(run))
+        G = generator_from_state(state, label, ema=ema, device=cfg.device, where=str(run)).truncated(truncation)
         if G.conditional:  # every class equally often, so class_accuracy weighs them alike
             classes = conditional.balanced(n, G.num_classes)
         x = G.draw(n, seed, classes)

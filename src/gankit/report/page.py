@@ -156,7 +156,8 @@ def _metrics(run: Path, state: dict | None) -> str:
             what = f"samples file {p.get('samples')} (sha256 {str(p.get('samples_sha256', ''))[:12]}…)"
         else:
             what = (f"{p.get('checkpoint')} checkpoint at step {p.get('step')}, "
-                    f"{'EMA' if p.get('ema') else 'trained G'} weights")
+                    f"{'EMA' if p.get('ema') else 'trained G'} weights"
+                    + (f", truncation ψ = {p['truncation']}" if p.get("truncation") is not None else ""))
         ref = p.get("n_reference")
         what += f"; {p.get('n_samples')} samples, seed {p.get('seed')}" + (f", {ref} real examples" if ref else "")
         what += f"; {p.get('evaluated_at', '')}"

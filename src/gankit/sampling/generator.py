@@ -6,11 +6,13 @@ samples) to images in [0, 1] or points in the data's units. `gankit sample`, `ev
 underneath, which training also calls on its own nets for sample pictures and in-training FD.
 
 A checkpoint's EMA weights (`G_ema`) are used when it has them, unless `ema=False`. A conditional
-run (`model.conditional`) takes a class per sample: given (`c`), or drawn uniformly.
+run (`model.conditional`) takes a class per sample: given (`c`), or drawn uniformly. With a
+Gaussian prior, `truncation=ψ` in (0, 1] applies the truncation trick to z (`nets.prior.truncate`).
 """
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Iterator
 
@@ -25,6 +27,7 @@ from ..checkpoint import resolve as resolve_checkpoint
 from ..data.dataset import to_data_units
 from ..device import resolve_device
 from ..errors import GankitError, brief
+from ..nets.prior import check_truncation, truncate
 
 BATCH = 1000  # samples per forward pass; z is drawn per batch, so a seed gives the same samples for any n
 
@@ -60,6 +63,7 @@ class Generator(nn.Module):
         super().__init__()
         self.net, self.info, self.config = net.eval(), info, config
         self.step, self.checkpoint, self.ema, self.where = step, checkpoint, ema, where
+        self.truncation: float | None = None  # ψ every draw uses unless given one (`truncated`)
         self.kind = info["kind"]
         self.shape = tuple(int(v) for v in info["shape"].tolist())
         self.conditional = bool(getattr(config.model, "conditional", False))
@@ -101,9 +105,12 @@ class Generator(nn.Module):
             raise GankitError(f"--class {bad} is out of range: {self.where} has classes 0..{self.num_classes - 1}")
         return ids
 
-    def forward(self, z: torch.Tensor | int, c: int | torch.Tensor | None = None, seed: int | None = None) -> torch.Tensor:
+    def forward(self, z: torch.Tensor | int, c: int | torch.Tensor | None = None, seed: int | None = None,
+                truncation: float | None = None) -> torch.Tensor:
         """Samples in data units for z (N×z_dim), or for a count n of fresh z (from `seed`, else
-        torch's global RNG)."""
+        torch's global RNG); `truncation` ψ scales z (given or drawn) by ψ first."""
+        truncation = self.truncation if truncation is None else truncation
+        check_truncation(self.config.model.prior, truncation)
         if isinstance(z, int):
             if z < 1:
                 raise GankitError(f"need a positive number of samples, got {z}")
@@ -112,14 +119,17 @@ class Generator(nn.Module):
             c = self.classes(len(z), c, gen)
         else:
             c = self.classes(len(z), c)
+        z = truncate(z, self.config.model.prior, truncation)
         dev = self.device
         return generate(self.net, z.to(dev), self.info, None if c is None else c.to(dev), batch=BATCH)
 
     def batches(self, n: int, seed: int = 0, c: int | torch.Tensor | None = None,
-                batch: int = BATCH) -> Iterator[torch.Tensor]:
+                batch: int = BATCH, truncation: float | None = None) -> Iterator[torch.Tensor]:
         """n samples from `seed`, `batch` at a time: memory bounded by the batch, not by n."""
         if n < 1:
             raise GankitError(f"--n must be a positive number of samples, got {n}")
+        truncation = self.truncation if truncation is None else truncation
+        check_truncation(self.config.model.prior, truncation)
         if c is not None and not isinstance(c, int):
             c = torch.as_tensor(c).long().reshape(-1)
             if len(c) != n:
@@ -130,15 +140,27 @@ class Generator(nn.Module):
             m = min(batch, n - start)
             z = self.noise(m, gen)
             ids = self.classes(m, c if c is None or isinstance(c, int) else c[start:start + m], gen)
+            z = truncate(z, self.config.model.prior, truncation)
             yield generate(self.net, z.to(dev), self.info, None if ids is None else ids.to(dev))
 
-    def draw(self, n: int, seed: int = 0, c: int | torch.Tensor | None = None, batch: int = BATCH) -> np.ndarray:
+    def draw(self, n: int, seed: int = 0, c: int | torch.Tensor | None = None, batch: int = BATCH,
+             truncation: float | None = None) -> np.ndarray:
         """n samples from `seed` as one float32 array (see `gankit.sampling.files` to stream to disk)."""
-        return torch.cat(list(self.batches(n, seed, c, batch))).numpy().astype(np.float32, copy=False)
+        return torch.cat(list(self.batches(n, seed, c, batch, truncation))).numpy().astype(np.float32, copy=False)
+
+    def truncated(self, psi: float | None) -> "Generator":
+        """This generator with the truncation trick ψ applied to every draw (the same weights;
+        None or 1: none), for code that only calls `draw` or `batches`, e.g. sample files."""
+        check_truncation(self.config.model.prior, psi)
+        G = copy.copy(self)
+        G.truncation = psi
+        return G
 
     def provenance(self) -> dict:
-        """Which weights these are: checkpoint (latest, best or a path), its step, EMA or not."""
-        return {"checkpoint": self.checkpoint, "step": self.step, "ema": self.ema}
+        """Which weights these are: checkpoint (latest, best or a path), its step, EMA or not, and
+        the truncation ψ when there is one."""
+        trunc = {"truncation": self.truncation} if self.truncation not in (None, 1) else {}
+        return {"checkpoint": self.checkpoint, "step": self.step, "ema": self.ema, **trunc}
 
 
 def load_generator(run: str | Path, checkpoint: str = "latest", *, ema: bool | None = None,
@@ -181,8 +203,9 @@ def generator_from_state(state: dict, checkpoint: str = "latest", *, ema: bool |
 
 
 def sample(run: str | Path, n: int, seed: int = 0, which: str = "latest", batch: int = BATCH,
-           device: str | None = None, c: int | torch.Tensor | None = None, ema: bool | None = None) -> np.ndarray:
+           device: str | None = None, c: int | torch.Tensor | None = None, ema: bool | None = None,
+           truncation: float | None = None) -> np.ndarray:
     """n samples of a run as float32: images N×C×H×W in [0,1], points N×D in the data's own units."""
     if n < 1:
         raise GankitError(f"--n must be a positive number of samples, got {n}")
-    return load_generator(run, which, ema=ema, device=device).draw(n, seed, c, batch)
+    return load_generator(run, which, ema=ema, device=device).draw(n, seed, c, batch, truncation)
