@@ -207,10 +207,14 @@ def _cmd_features(a) -> int:
     """`gankit features fit --data NAME`: train (or load) the feature net the metrics use."""
     from . import config as config_mod
     from . import data
-    from .metrics.features import fit
+    from .metrics.features import choose, fit, fit_contrastive
 
     cfg = config_mod.load(None, [f"data.name={a.data}", *a.set])
-    net, info = fit(data.load(cfg.data), cfg, force=a.force)
+    dataset = data.load(cfg.data)
+    which = choose(dataset, cfg.metrics.feature_net)
+    if which == "random":
+        raise GankitError(f"{a.data} gets random features (metrics.feature_net or too few images): nothing to fit")
+    net, info = (fit if which == "classifier" else fit_contrastive)(dataset, cfg, force=a.force)
     print(json.dumps(info))
     return 0
 
@@ -318,8 +322,9 @@ def build_parser() -> argparse.ArgumentParser:
     fe = sub.add_parser("features", help="build the feature net that fd, kid, prdc and classes use")
     fe_sub = fe.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
     fe_sub.required = True
-    ff = fe_sub.add_parser("fit", help="train the data set's classifier now (else the first evaluate does)")
-    ff.add_argument("--data", required=True, help="a labelled image data set: fashion-mnist, mnist, digits, cifar10")
+    ff = fe_sub.add_parser("fit", help="train the data set's feature net now (else the first evaluate does): "
+                                       "its classifier, or for an unlabelled folder a contrastive net")
+    ff.add_argument("--data", required=True, help="an image data set: fashion-mnist, mnist, digits, cifar10, folder:PATH")
     _add_set(ff, "config override, e.g. data.dir=PATH or metrics.feature_cache=DIR")
     ff.add_argument("--force", action="store_true", help="train again even if a cached net exists")
     ff.set_defaults(func=_cmd_features)

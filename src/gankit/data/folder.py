@@ -87,11 +87,13 @@ def list_files(root: Path) -> list[Path]:
     return sorted(p for p in out if p.is_file())
 
 
-def cache_key(files: list[Path], channels: int, size: int) -> str:
-    h = hashlib.sha256(f"gankit-folder-v{CACHE_FORMAT}|{channels}|{size}".encode())
+def cache_key(root: Path, files: list[Path], channels: int, size: int) -> str:
+    """A hash of the folder's layout and content: each file's path below root (which decides its
+    class), size and mtime (of what a link points to), with `channels` and `size`."""
+    h = hashlib.sha256(f"gankit-folder-v{CACHE_FORMAT}|{channels}|{size}|{root.resolve()}".encode())
     for p in files:
         st = p.stat()
-        h.update(f"|{p.resolve()}|{st.st_size}|{st.st_mtime_ns}".encode())
+        h.update(f"|{p.relative_to(root)}|{st.st_size}|{st.st_mtime_ns}".encode())
     return h.hexdigest()[:32]
 
 
@@ -187,7 +189,7 @@ def load_labelled_images(root: Path, cfg: DataConfig) -> Decoded:
     nor training ever holds the folder in memory. The lock makes two processes that load the
     same folder at once (the ranks of a distributed run) decode it once."""
     files = list_files(root)
-    key = cache_key(files, cfg.channels, cfg.size)
+    key = cache_key(root, files, cfg.channels, cfg.size)
     where = cache_dir(cfg)
     base = where / key
     try:
