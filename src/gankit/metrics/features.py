@@ -453,7 +453,11 @@ def reference_images(dataset: Any) -> torch.Tensor:
 
 def reference_features(fx: FeatureExtractor, dataset: Any, config: Config | None = None) -> torch.Tensor:
     """Features of every reference image, cached on disk by feature net and image content."""
-    images = reference_images(dataset)
+    return split_features(fx, reference_images(dataset), config)
+
+
+def split_features(fx: FeatureExtractor, images: torch.Tensor, config: Config | None = None) -> torch.Tensor:
+    """Features of a split's images (N×F float32), cached on disk by feature net and image content."""
     digest = hashlib.sha256(fx.name.encode())
     for i in range(0, len(images), 1000):  # in chunks: a memory-mapped split is never copied whole
         digest.update(images[i:i + 1000].contiguous().numpy().tobytes())

@@ -28,6 +28,7 @@ from .. import checkpoint, data, nets
 from ..data.dataset import pixels, to_data_units, to_train_units
 from ..errors import GankitError, brief
 from ..losses import GENERATOR_LOSSES, Examples, discriminator_loss, scores
+from ..metrics.memorisation import nearest
 from ..sampling.generator import Generator, generator_from_state, load_generator
 from ..sampling.pictures import image_grid, pyplot
 
@@ -247,15 +248,7 @@ def _tile(img: torch.Tensor, scale: int) -> Image.Image:
 
 def nearest_training(samples: torch.Tensor, train: torch.Tensor, chunk: int = 4096) -> torch.Tensor:
     """Index of each sample's nearest training example (Euclidean distance in pixel space)."""
-    s = samples.reshape(len(samples), -1).double()
-    best_d = torch.full((len(s),), math.inf, dtype=torch.float64)
-    best_i = torch.zeros(len(s), dtype=torch.long)
-    for start in range(0, len(train), chunk):
-        t = pixels(train[start:start + chunk]).reshape(-1, s.shape[1]).double()
-        d, i = torch.cdist(s, t).min(1)
-        better = d < best_d
-        best_d[better], best_i[better] = d[better], i[better] + start
-    return best_i
+    return nearest(samples, train, chunk, transform=pixels)[1]
 
 
 def figure2(run: str | Path, out: str | Path, n: int = 30, cols: int = 6, seed: int = 0,

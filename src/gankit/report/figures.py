@@ -12,12 +12,15 @@ from ..paper.figures import paper_figures
 from ..sampling import classes as conditional
 from ..sampling import pictures as plots
 from ..sampling.generator import load_generator
+from ..console import say
 from . import curves
+from .memorisation import FIGURE, memorisation_figure
 
 
 def make_figures(run: str | Path, ema: bool | None = None) -> list[Path]:
     """Training curves and a sample picture for every run, then the paper's figures that the
-    run's data kind allows (Figure 1 and saturation for 1-D runs, Figures 2–3 for images).
+    run's data kind allows (Figure 1 and saturation for 1-D runs, Figures 2–3 for images), and
+    for images the memorisation check (samples beside their nearest training images in features).
     The generator and the data set are loaded once and shared by every figure."""
     run = Path(run)
     if not (run / "log.jsonl").is_file():
@@ -32,7 +35,13 @@ def make_figures(run: str | Path, ema: bool | None = None) -> list[Path]:
         x, rows = torch.from_numpy(G.draw(64 if G.kind == "image" else 2000, seed=0)), None
     title = f"step {G.step}{' (EMA weights)' if G.ema else ''}"
     written.append(plots.save_samples(x, dataset, out / "samples.png", title=title, row_names=rows))
-    return written + paper_figures(run, G=G, dataset=dataset)
+    written += paper_figures(run, G=G, dataset=dataset)
+    if G.kind == "image":
+        try:
+            written.append(memorisation_figure(G, dataset, out / FIGURE)[0])
+        except GankitError as e:  # e.g. a folder too small for a test split
+            say(f"gankit: memorisation figure skipped: {e}")
+    return written
 
 
 def _class_samples(G) -> tuple[torch.Tensor, list[str] | None]:
