@@ -59,7 +59,8 @@ BATCHES = [25, 50, 100, 200, 400]
 QUALITY_MARKS = [150, 300, 600]
 FAST_CONFIG = "fast-fashion-mnist.toml"
 EVAL_METRICS = ["parzen", "fd", "kid", "prdc"]
-SECTION_ORDER = ["machine", "paper", "ablation", "batch", "nets", "configs", "distributed", "quality", "modes", "evaluation", "reproduce"]
+SECTION_ORDER = ["machine", "paper", "ablation", "batch", "nets", "configs", "distributed", "quality", "modes", "evaluation",
+                 "folder-features", "folder-scale", "reproduce"]
 
 
 # --- measuring, each in a child process -----------------------------------------------------------
@@ -528,7 +529,8 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m gankit.bench")
     p.add_argument("--out", default=str(ROOT / "BENCHMARKS.md"))
     p.add_argument("--seconds", type=float, default=10.0, help="measuring time per figure")
-    p.add_argument("--sections", default="machine,paper,ablation,batch,nets,configs,distributed,quality,evaluation",
+    p.add_argument("--sections", default="machine,paper,ablation,batch,nets,configs,distributed,quality,evaluation,"
+                                         "folder-features,folder-scale",
                    help="which sections to measure (the others in --out are kept)")
     p.add_argument("--processes", default="1,2", help="process counts for the distributed section")
     p.add_argument("--quick", action="store_true", help="2 s per figure, no batch sweep, quality marks 20,40 s")
@@ -571,6 +573,14 @@ def main(argv: list[str] | None = None) -> int:
             sections[name] = header(command) + section_quality([20, 40] if a.quick else QUALITY_MARKS)
         elif name == "evaluation":
             sections[name] = header(command) + section_evaluation()
+        elif name in ("folder-features", "folder-scale"):
+            from . import folder as folder_bench
+
+            sections[name] = header(command) + (
+                folder_bench.section_features(seconds=20 if a.quick else 150, n=500 if a.quick else 2000)
+                if name == "folder-features" else
+                folder_bench.section_scale(n=2000 if a.quick else 100_000, side=32 if a.quick else 128,
+                                           steps=20 if a.quick else 200))
         else:
             print(f"bench: unknown section {name!r}", file=sys.stderr)
             return 2
