@@ -198,7 +198,7 @@ def linked_folder(root: Path, n: int, side: int, distinct: int = 1000, seed: int
     return folder
 
 
-def section_scale(n: int = 100_000, side: int = 128, steps: int = 200, work: Path | None = None) -> list[str]:
+def section_scale(n: int = 100_000, side: int = 128, steps: int = 50, work: Path | None = None) -> list[str]:
     """Decode a folder of n files at side×side into the uint8 cache, then train `steps` G steps of
     the conv nets on it in a child process; report the cache's size and the peak RssAnon."""
     with tempfile.TemporaryDirectory(dir=work) as tmp:

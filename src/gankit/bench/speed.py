@@ -546,7 +546,9 @@ def main(argv: list[str] | None = None) -> int:
     wanted = [s.strip() for s in a.sections.split(",") if s.strip()]
     if a.quick:
         wanted = [s for s in wanted if s != "batch"]
-    command = "make bench" if not argv else "python -m gankit.bench " + " ".join(argv)
+    given = sys.argv[1:] if argv is None else argv  # `python -m gankit.bench --sections ...` passes none
+    rest = [x for i, x in enumerate(given) if x != "--out" and (i == 0 or given[i - 1] != "--out")]
+    command = "make bench" if not rest else "python -m gankit.bench " + " ".join(rest)
     sections: dict[str, list[str]] = {}
     machine = None
     for name in wanted:
@@ -580,7 +582,7 @@ def main(argv: list[str] | None = None) -> int:
                 folder_bench.section_features(seconds=20 if a.quick else 150, n=500 if a.quick else 2000)
                 if name == "folder-features" else
                 folder_bench.section_scale(n=2000 if a.quick else 100_000, side=32 if a.quick else 128,
-                                           steps=20 if a.quick else 200))
+                                           steps=20 if a.quick else 50))
         else:
             print(f"bench: unknown section {name!r}", file=sys.stderr)
             return 2
