@@ -22,6 +22,10 @@ $(STAMP): pyproject.toml
 	@if ! command -v chromium >/dev/null && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null 2>&1 \
 	  || echo "setup: could not install chromium; the report's browser test will skip"; fi
+	@# Real colour images for the folder tests and the bench: 3,786 Twemoji PNGs (CC-BY 4.0) from npm.
+	@if command -v npm >/dev/null; then $(GANKIT) datasets --fetch emoji-twitter >/dev/null 2>&1 \
+	  || echo "setup: could not fetch emoji-twitter with npm; tests on a real image folder will skip"; \
+	  else echo "setup: no npm; tests on a real image folder will skip (apt-get install npm)"; fi
 	touch $(STAMP)
 
 demo: setup

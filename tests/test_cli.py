@@ -97,6 +97,41 @@ def test_bad_input_leaves_existing_files_alone(run, tmp_path):
     assert ck.read_bytes() == before
 
 
+def test_sample_and_evaluate_take_a_truncation(run, tmp_path):
+    from gankit.sampling import load_generator
+
+    p = gankit("sample", run, "--n", 50, "--seed", 2, "--truncation", 0.5, "--out", tmp_path / "t.npy")
+    assert "truncation 0.5" in p.stderr
+    want = load_generator(run).draw(50, seed=2, truncation=0.5)
+    assert np.array_equal(np.load(tmp_path / "t.npy"), want)
+    p = gankit("evaluate", run, "--metrics", "modes", "--n", 500, "--truncation", 0.5)
+    out = json.loads(p.stdout)
+    assert out["truncation"] == 0.5
+    kept = json.loads((run / "metrics.json").read_text())["modes"]
+    assert kept["provenance"]["truncation"] == 0.5
+    from gankit import config as config_mod
+    from gankit.metrics import evaluate
+
+    cfg = config_mod.from_toml_text((run / "config.toml").read_text())
+    assert evaluate(load_generator(run).draw(500, seed=0, truncation=0.5), metrics=["modes"], config=cfg)["modes"] == out["modes"]
+
+
+@pytest.mark.parametrize("psi", ["0", "-1", "1.5", "nan"])
+def test_a_truncation_outside_zero_to_one_is_one_line(run, tmp_path, psi):
+    line = _one_line_error(gankit("sample", run, "--n", 5, "--truncation", psi, "--out", tmp_path / "z.npy", check=False))
+    assert "--truncation must be in (0, 1]" in line and not (tmp_path / "z.npy").exists()
+
+
+def test_a_truncation_of_a_uniform_prior_is_one_line(tmp_path):
+    out = tmp_path / "uniform"
+    gankit("train", "--config", CONFIGS / "ring8-gan.toml", *FAST, "--set", "train.steps=2", "--set", "model.prior=uniform",
+           "--out", out)
+    line = _one_line_error(gankit("sample", out, "--n", 5, "--truncation", 0.7, "--out", tmp_path / "z.npy", check=False))
+    assert "needs a Gaussian prior" in line and "'uniform'" in line
+    line = _one_line_error(gankit("evaluate", out, "--metrics", "modes", "--n", 50, "--truncation", 0.7, check=False))
+    assert "needs a Gaussian prior" in line
+
+
 def test_a_file_that_is_not_a_checkpoint_is_refused_safely(tmp_path):
     import pickle
 

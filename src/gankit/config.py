@@ -170,9 +170,13 @@ class OptimConfig:
 class MetricsConfig:
     inception_weights: str = ""  # path to the Inception weights file for paper-comparable FID
     feature_cache: str = ""  # where feature nets and reference statistics are cached ("" = gankit.cache.cache_root())
+    # the features fd, kid and prdc compare (unless inception_weights): auto = the classifier for
+    # labelled sets, a contrastive net learnt from an unlabelled folder's images, random below 64 images
+    feature_net: str = "auto"
 
     def validate(self) -> None:
-        pass
+        _check(self.feature_net in ("auto", "classifier", "contrastive", "random"), "metrics.feature_net",
+               f"unknown feature net {self.feature_net!r}; one of auto, classifier, contrastive, random")
 
 
 @dataclass

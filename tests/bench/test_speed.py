@@ -79,3 +79,46 @@ def test_the_paper_table_gives_no_share_of_an_emulated_bf16_peak(monkeypatch, na
         assert bf16[3] == "4%" and bf16[5].endswith("%")  # 15 GFLOP/s of a 400 GFLOP/s peak
     else:
         assert bf16[3:] == ["—", "—", "—"] and any("emulated" in line for line in lines)
+
+
+def _classes_folder(root, per_class=45, side=16):
+    import numpy as np
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    for k, tint in enumerate([(1, 0.3, 0.3), (0.3, 1, 0.3), (0.3, 0.3, 1)]):
+        (root / f"c{k}").mkdir(parents=True)
+        for i in range(per_class):
+            px = (rng.random((side, side, 3)) * np.array(tint) * 255).astype(np.uint8)
+            Image.fromarray(px).save(root / f"c{k}" / f"{i}.png")
+    return root
+
+
+def test_the_folder_features_section_runs_on_tiny_settings(tmp_path, monkeypatch):
+    import importlib
+
+    from gankit.bench import folder as folder_bench
+
+    features = importlib.import_module("gankit.metrics.features")
+    monkeypatch.setattr(features, "CONTRASTIVE_STEPS", (3, 3))
+    monkeypatch.setattr(features, "MIN_STEPS", 3)
+    monkeypatch.setattr(features, "MIN_EPOCHS", 1)
+    monkeypatch.setattr(folder_bench, "PSIS", (1.0, 0.5))
+    by_class = _classes_folder(tmp_path / "by-class")
+    flat = tmp_path / "flat"
+    flat.mkdir()
+    for p in sorted(by_class.rglob("*.png")):
+        (flat / f"{p.parent.name}-{p.name}").symlink_to(p)
+    lines = folder_bench.section_features(by_class, flat, seconds=2, n=60, out=tmp_path / "run")
+    rows = {line.split("|")[1].strip(): line for line in lines if line.startswith("| ")}
+    assert {"random", "contrastive", "classifier", "1", "0.5"} <= set(rows)
+    assert all(len(rows[k].split("|")) == 9 for k in ("random", "contrastive", "classifier"))
+    assert "gankit-contrastive-folder:" in "\n".join(lines)
+
+
+def test_the_folder_scale_section_measures_the_training_process(tmp_path):
+    from gankit.bench import folder as folder_bench
+
+    lines = folder_bench.section_scale(n=120, side=16, steps=4, work=tmp_path)
+    text = "\n".join(lines)
+    assert "120 PNG files at 16x16" in text and "peak RssAnon" in text and "4 G steps" in text

@@ -161,3 +161,50 @@ def test_feature_net_cache_key_ignores_comments_docstrings_and_layout():
     c = "def f(x):\n    return x + 2\n"
     assert source_key(a) == source_key(b) and source_key(a) != source_key(c)
     assert len(code_hash()) == 12
+
+
+def test_the_feature_net_is_chosen_by_labels_and_size_and_named_in_every_result(digits, tmp_path):
+    many = unlabelled(shape=(3, 16, 16), n=F.MIN_CONTRASTIVE + 6)
+    few = unlabelled(shape=(3, 16, 16), n=F.MIN_CONTRASTIVE - 1)
+    assert F.choose(digits) == "classifier" and F.choose(many) == "contrastive" and F.choose(few) == "random"
+    assert F.choose(digits, "random") == "random" and F.choose(digits, "contrastive") == "contrastive"
+    with pytest.raises(GankitError, match='feature_net = "classifier" needs class labels.*sub-folder per class'):
+        F.choose(many, "classifier")
+    with pytest.raises(GankitError, match="config key metrics.feature_net unknown feature net 'inception'"):
+        from gankit import config
+
+        config.load(None, ["metrics.feature_net=inception"])
+    assert "(untrained, fewer than 64 images to learn from, not Inception)" in F.extractor(few).name
+    cfg = Config()
+    cfg.metrics.feature_net = "random"
+    assert F.extractor(many, cfg).name == "gankit-random-cnn-seed0-3x16x16 (untrained, not Inception)"
+    assert evaluate(digits.test[:50], data=digits, metrics=["fd"], config=cfg)["feature_net"].startswith("gankit-random")
+
+
+def test_a_folder_with_class_sub_folders_gets_its_classifier_and_a_flat_one_its_contrastive_net(tmp_path, monkeypatch):
+    from PIL import Image
+
+    # The choice and the names, not the quality: a few training steps of each net.
+    monkeypatch.setattr(F, "CONTRASTIVE_STEPS", (3, 3))
+    monkeypatch.setattr(F, "MIN_STEPS", 3)
+    monkeypatch.setattr(F, "MIN_EPOCHS", 1)
+    rng = np.random.default_rng(0)
+    flat = tmp_path / "flat"
+    flat.mkdir()
+    for k, tint in enumerate([(1, 0.2, 0.2), (0.2, 1, 0.2), (0.2, 0.2, 1)]):
+        (tmp_path / "by-class" / f"c{k}").mkdir(parents=True)
+        for i in range(40):
+            px = (rng.random((12, 12, 3)) * np.array(tint) * 255).astype(np.uint8)
+            Image.fromarray(px).save(tmp_path / "by-class" / f"c{k}" / f"{i}.png")
+            (flat / f"c{k}-{i}.png").symlink_to(tmp_path / "by-class" / f"c{k}" / f"{i}.png")
+    labelled = data.load(DataConfig(name=f"folder:{tmp_path / 'by-class'}", size=12))
+    assert labelled.num_classes == 3
+    name = F.extractor(labelled).name
+    assert name.startswith(f"gankit-cnn-folder:{tmp_path / 'by-class'}-3x12x12 (test accuracy") and "not Inception" in name
+    ds = data.load(DataConfig(name=f"folder:{flat}", size=12))  # the same images, no classes
+    assert ds.num_classes == 0 and ds.fingerprint != labelled.fingerprint
+    fx = F.extractor(ds)
+    assert fx.name == (f"gankit-contrastive-folder:{flat}-3x12x12-{ds.fingerprint[:8]}-{F.contrastive_code_hash()[:8]} "
+                       f"(self-supervised on its {len(ds.train)} training images, not Inception)")
+    out = evaluate(ds.test, data=ds, metrics=["fd", "kid", "prdc"])
+    assert out["feature_net"] == fx.name

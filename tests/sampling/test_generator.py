@@ -165,3 +165,22 @@ def test_a_seed_out_of_range_is_one_line(run, seed):
     G = load_generator(run)
     with pytest.raises(GankitError, match=r"--seed must be an integer from 0 to 2\^64 - 1"):
         G.draw(3, seed=seed)
+
+
+def test_truncation_is_psi_times_the_seeded_z_in_every_way_of_drawing(run):
+    G = load_generator(run)
+    assert G.config.model.prior == "gaussian"
+    z, _ = G.seeded_noise(300, seed=4)
+    want = G(0.6 * z)  # by hand: the seed's z, scaled, through G
+    torch.testing.assert_close(G(300, seed=4, truncation=0.6), want)
+    torch.testing.assert_close(G(z, truncation=0.6), want)
+    assert np.array_equal(G.draw(300, seed=4, truncation=0.6), want.numpy())
+    T = G.truncated(0.6)
+    assert np.array_equal(T.draw(300, seed=4), want.numpy()) and T.net is G.net
+    assert G.truncation is None and T.provenance()["truncation"] == 0.6 and "truncation" not in G.provenance()
+    assert np.array_equal(sample(run, 300, seed=4, truncation=0.6), want.numpy())
+    # Fidelity for variety: samples come closer together as ψ falls.
+    spread = [float(G(2000, seed=0, truncation=psi).std()) for psi in (1.0, 0.5, 0.1)]
+    assert spread[0] > spread[1] > spread[2]
+    with pytest.raises(GankitError, match=r"\(0, 1\]"):
+        G.draw(10, truncation=1.5)

@@ -60,8 +60,7 @@ QUALITY_MARKS = [150, 300, 600]
 FAST_CONFIG = "fast-fashion-mnist.toml"
 EVAL_METRICS = ["parzen", "fd", "kid", "prdc"]
 SECTION_ORDER = ["machine", "paper", "ablation", "batch", "nets", "configs", "distributed", "quality", "images",
-                 "images-tuning", "modes",
-                 "evaluation", "reproduce"]
+                 "images-tuning", "modes", "evaluation", "folder-features", "folder-scale", "reproduce"]
 
 
 # --- measuring, each in a child process -----------------------------------------------------------
@@ -530,7 +529,8 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m gankit.bench")
     p.add_argument("--out", default=str(ROOT / "BENCHMARKS.md"))
     p.add_argument("--seconds", type=float, default=10.0, help="measuring time per figure")
-    p.add_argument("--sections", default="machine,paper,ablation,batch,nets,configs,distributed,quality,images,evaluation",
+    p.add_argument("--sections", default="machine,paper,ablation,batch,nets,configs,distributed,quality,images,evaluation,"
+                                         "folder-features,folder-scale",
                    help="which sections to measure (the others in --out are kept)")
     p.add_argument("--processes", default="1,2", help="process counts for the distributed section")
     p.add_argument("--quick", action="store_true", help="2 s per figure, no batch sweep, quality marks 20,40 s, "
@@ -547,7 +547,9 @@ def main(argv: list[str] | None = None) -> int:
     wanted = [s.strip() for s in a.sections.split(",") if s.strip()]
     if a.quick:
         wanted = [s for s in wanted if s != "batch"]
-    command = "make bench" if not argv else "python -m gankit.bench " + " ".join(argv)
+    given = sys.argv[1:] if argv is None else argv  # `python -m gankit.bench --sections ...` passes none
+    rest = [x for i, x in enumerate(given) if x != "--out" and (i == 0 or given[i - 1] != "--out")]
+    command = "make bench" if not rest else "python -m gankit.bench " + " ".join(rest)
     sections: dict[str, list[str]] = {}
     machine = None
     for name in wanted:
@@ -583,6 +585,14 @@ def main(argv: list[str] | None = None) -> int:
             sections[name] = header(command) + (section_tuning([5, 10], n=500) if a.quick else section_tuning())
         elif name == "evaluation":
             sections[name] = header(command) + section_evaluation()
+        elif name in ("folder-features", "folder-scale"):
+            from . import folder as folder_bench
+
+            sections[name] = header(command) + (
+                folder_bench.section_features(seconds=20 if a.quick else 150, n=500 if a.quick else 2000)
+                if name == "folder-features" else
+                folder_bench.section_scale(n=2000 if a.quick else 100_000, side=32 if a.quick else 128,
+                                           steps=20 if a.quick else 50))
         else:
             print(f"bench: unknown section {name!r}", file=sys.stderr)
             return 2

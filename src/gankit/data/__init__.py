@@ -1,7 +1,8 @@
 """Data sources, one module each, behind one registry (`registry.py`).
 
-A loader turns a DataConfig into a `Dataset`: whole splits as in-memory tensors, so a training
-step indexes a tensor instead of running a per-step Python pipeline.
+A loader turns a DataConfig into a `Dataset`: whole splits as tensors, so a training step
+indexes a tensor instead of running a per-step Python pipeline. Image folders keep their splits
+uint8 and memory-mapped (`folder.py`); `pixels(x)` turns a batch of them into floats.
 
 - `dataset.py`: `Dataset` (splits, shape, kind, labels, what sampling needs) and `Probe`;
 - `toy.py` (gauss1d, ring8, grid25), `digits.py`, `idx.py` (fashion-mnist, mnist),
@@ -12,7 +13,7 @@ step indexes a tensor instead of running a per-step Python pipeline.
 from __future__ import annotations
 
 from . import cifar, digits, folder, idx, stacked, tabular, toy  # noqa: F401  (each registers its sources)
-from .dataset import Dataset, Probe
+from .dataset import Dataset, Probe, pixels
 from .registry import SOURCES, Source, listing, load, names, probe, register, source
 
-__all__ = ["Dataset", "Probe", "Source", "SOURCES", "load", "probe", "listing", "names", "register", "source"]
+__all__ = ["Dataset", "Probe", "pixels", "Source", "SOURCES", "load", "probe", "listing", "names", "register", "source"]

@@ -21,7 +21,9 @@ class Probe:
 class Dataset:
     """Whole splits as tensors.
 
-    `kind` is "image" (N×C×H×W float32 in [0, 1]) or "points" (N×D float32 in training units).
+    `kind` is "image" (N×C×H×W: float32 in [0, 1], or uint8 0..255 where the source keeps its
+    pixels as stored, e.g. a folder's memory-mapped cache; `pixels(x)` turns either into floats)
+    or "points" (N×D float32 in training units).
     Training units are the data's own units for toy sets; tabular data is standardized, and
     `shift`/`scale` map back: data = train_units * scale + shift.
     """
@@ -43,6 +45,7 @@ class Dataset:
     modes: torch.Tensor | None = None  # mixture means (toy sets), in data units
     mode_std: float = 0.0
     stacked_from: "Dataset | None" = None  # stacked sets: the labelled set whose images are the channels
+    fingerprint: str = ""  # a hash of the source's content where it has one (folders: files, sizes, mtimes)
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -52,6 +55,18 @@ class Dataset:
     @property
     def dim(self) -> int:
         return int(self.train[0].numel())
+
+    def pixel_mean(self, chunk: int = 0) -> torch.Tensor:
+        """The mean training example as float32 (images in [0, 1]), computed chunk by chunk (about
+        8 MB of float64 each), so a memory-mapped split is read once and never held whole."""
+        x = self.train
+        if x.dtype != torch.uint8:
+            return x.mean(0)
+        chunk = chunk or max(1, (8 << 20) // (8 * max(self.dim, 1)))
+        total = torch.zeros(x.shape[1:], dtype=torch.float64)
+        for i in range(0, len(x), chunk):
+            total += x[i:i + chunk].sum(0, dtype=torch.float64)
+        return (total / (255.0 * max(len(x), 1))).float()
 
     def to_data_units(self, x: torch.Tensor) -> torch.Tensor:
         """Map generator output (training units) to the data's own units."""
@@ -78,6 +93,13 @@ class Dataset:
         if len(self.class_names) == self.num_classes:
             return list(self.class_names)
         return [str(k) for k in range(self.num_classes)]
+
+
+def pixels(x: torch.Tensor) -> torch.Tensor:
+    """Images as float32 in [0, 1] on x's device: uint8 (0..255, as a folder keeps them) divided
+    by 255, floats unchanged. Call it on the device, after indexing a batch, so only the batch is
+    ever float."""
+    return x.float().div_(255.0) if x.dtype == torch.uint8 else x
 
 
 def to_data_units(x: torch.Tensor, info: dict) -> torch.Tensor:

@@ -11,6 +11,7 @@ import torch
 
 from .. import data as data_mod
 from ..config import Config, DataConfig
+from ..data.dataset import pixels
 from ..errors import GankitError
 from .registry import METRICS, EvalContext, parse_names
 
@@ -67,7 +68,7 @@ def evaluate_each(samples, data: str | Any = None, metrics: list[str] | str = ("
         data = data_mod.load(DataConfig(**{**config.data.__dict__, "name": data}))
     elif data is None:
         data = data_mod.load(config.data)
-    x = torch.as_tensor(np.asarray(samples, dtype=np.float32) if not torch.is_tensor(samples) else samples).float()
+    x = as_samples(samples)
     check_samples(x, data)
     if classes is not None:
         classes = torch.as_tensor(np.asarray(classes)).long().reshape(-1)
@@ -96,6 +97,11 @@ def few_real_warning(name: str, n: int, n_ref: int) -> str:
     fix = ("raise --n: the samples limit how many real examples are compared" if n_ref >= n
            else "use a data set with more real examples (a larger test split)")
     return f"{name} compared the {n} samples with only {n_ref} real examples, fewer than {TINY_REFERENCE}: {why}; {fix}"
+def as_samples(samples) -> torch.Tensor:
+    """An array or tensor of samples as float32; uint8 images (0..255, e.g. a folder's own
+    split) are divided by 255 into the [0, 1] of `gankit sample` files."""
+    x = samples if torch.is_tensor(samples) else torch.as_tensor(np.asarray(samples))
+    return pixels(x) if x.dtype == torch.uint8 else x.float()
 
 
 def check_samples(x: torch.Tensor, dataset: Any) -> None:

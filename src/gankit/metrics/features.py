@@ -5,11 +5,13 @@ get a small CNN classifier trained here on the training split with a fixed seed;
 its penultimate layer (128 units) joined with its first layer's channel means (32), each block
 scaled to unit spread over the training images (see FeatureNet for why); its head gives the class
 predictions that `classes` uses.
-The trained net is cached under the cache directory, keyed by data set, image shape and a hash of
-this net's code, with its test accuracy in a JSON file beside it. Unlabelled image sets
-(`folder:PATH`) get the same architecture randomly initialised with a fixed seed, named as such in
-every result (`feature_net`), since a random conv net still separates image statistics but has
-learnt nothing about the data.
+The trained net is cached under the cache directory, keyed by data set, image shape, content
+fingerprint (folders) and a hash of this net's code, with its test accuracy in a JSON file beside
+it. A folder with class sub-folders is such a labelled set. Unlabelled image sets (`folder:PATH`
+without sub-folders) get the same architecture trained on their own images without labels
+(`contrastive.py`: SimCLR's two-views objective), cached the same way. Random features (the
+architecture at a fixed seed, untrained) are only a named fallback: for sets under 64 images, or
+`metrics.feature_net = "random"`. Every result names its features (`feature_net`).
 
 With `metrics.inception_weights=PATH` the features come instead from torchmetrics' Inception-v3
 (torch-fidelity's port of the TF graph that papers use) loaded from that file, so FD is the FID
@@ -29,17 +31,19 @@ import sys
 import textwrap
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from ..cache import cache_root
+from ..cache import cache_root, locked
 from ..config import Config
 from ..console import Progress
+from ..data.dataset import pixels
 from ..errors import GankitError
+from . import contrastive
 
 SEED = 0
 PENULTIMATE_DIM = 128
@@ -84,6 +88,7 @@ class FeatureNet(nn.Module):
 
     def parts(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(penultimate layer, first-layer channel means), unscaled."""
+        x = pixels(x)  # a folder's uint8 images become floats here, one batch at a time
         h, w = x.shape[-2:]
         if max(h, w) > MAX_SIDE:
             x = F.adaptive_avg_pool2d(x, (min(h, MAX_SIDE), min(w, MAX_SIDE)))
@@ -147,14 +152,20 @@ def _check_images(dataset: Any) -> None:
                           "(use modes or parzen for toy and tabular data)")
 
 
-def _key(dataset: Any) -> str:
-    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in dataset.name)
-    return f"featnet-{safe}-{'x'.join(map(str, dataset.shape))}-{code_hash()}"
+def _key(dataset: Any, kind: str = "featnet", code: str | None = None) -> str:
+    """The cache name of a data set's feature net: its name, shape, content fingerprint (folders:
+    a changed folder gets a new net) and the hash of the code that trains it."""
+    # No dots: the key becomes a file name with a suffix (`.pt`), which a dot in a folder's path cut off.
+    safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in dataset.name)
+    content = f"-{dataset.fingerprint[:12]}" if getattr(dataset, "fingerprint", "") else ""
+    return f"{kind}-{safe[-80:]}-{'x'.join(map(str, dataset.shape))}{content}-{code or code_hash()}"
 
 
-def net_paths(dataset: Any, config: Config | None = None) -> tuple[Path, Path]:
-    """Where the trained net for this data set lives: (weights .pt, info .json)."""
-    base = cache_dir(config) / _key(dataset)
+def net_paths(dataset: Any, config: Config | None = None, kind: str = "featnet",
+              code: str | None = None) -> tuple[Path, Path]:
+    """Where the trained net for this data set lives: (weights .pt, info .json). `kind` is
+    featnet (the classifier) or contrastive (learnt from unlabelled images)."""
+    base = cache_dir(config) / _key(dataset, kind, code)
     return base.with_suffix(".pt"), base.with_suffix(".json")
 
 
@@ -168,50 +179,42 @@ def fit(dataset: Any, config: Config | None = None, device: torch.device | str =
     """
     _check_images(dataset)
     if not is_labelled(dataset):
-        raise GankitError(f"{dataset.name} has no class labels, so there is no classifier to fit; "
-                          "its metrics use a fixed-seed random conv net instead")
-    weights, info_path = net_paths(dataset, config)
-    weights.parent.mkdir(parents=True, exist_ok=True)
-    with _locked(weights):  # two processes that need the same net at once train it once
-        return _fit(dataset, config, device, force, weights, info_path)
+        raise GankitError(f"{dataset.name} has no class labels (train and test), so there is no classifier to fit; "
+                          "its metrics use the contrastive net learnt from its images (metrics.feature_net)")
 
-
-@contextlib.contextmanager
-def _locked(path: Path):
-    """An exclusive lock on `path`.lock for the block (a no-op where fcntl does not exist)."""
-    try:
-        import fcntl
-    except ImportError:
-        yield
-        return
-    with open(path.with_name(path.name + ".lock"), "a") as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
-
-
-def _fit(dataset: Any, config: Config | None, device, force: bool, weights: Path, info_path: Path) -> tuple[FeatureNet, dict]:
-    net = _new_net(dataset.shape[0], dataset.num_classes)
-    if not force and weights.is_file() and info_path.is_file():
-        try:
-            net.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))
-            info = json.loads(info_path.read_text())
-            return net.to(device).eval(), info
-        except Exception as e:  # a half-written or foreign file: say so, then rebuild it
-            print(f"gankit: cached feature net {weights} is unreadable ({e}); training it again", file=sys.stderr)
-    t0 = time.time()
-    with threads(config):
+    def train() -> tuple[FeatureNet, dict]:
         net = _train(dataset, torch.device(device))
         acc = accuracy(net, dataset.test, dataset.test_labels)
-    info = {"data": dataset.name, "shape": list(dataset.shape), "test_accuracy": acc,
-            "num_classes": dataset.num_classes, "seed": SEED, "code_hash": code_hash(),
-            "train_seconds": round(time.time() - t0, 1), "weights": str(weights)}
-    _atomic(weights, lambda p: torch.save({k: v.cpu() for k, v in net.state_dict().items()}, p))
-    _atomic(info_path, lambda p: Path(p).write_text(json.dumps(info, indent=1) + "\n"))
-    print(f"gankit: feature net for {dataset.name}: test accuracy {acc:.4f}, saved to {weights}", file=sys.stderr)
-    return net.eval(), info
+        print(f"gankit: feature net for {dataset.name}: test accuracy {acc:.4f}", file=sys.stderr)
+        return net, {"test_accuracy": acc, "num_classes": dataset.num_classes}
+
+    return _cached(dataset, config, device, force, "featnet", code_hash(),
+                   lambda: _new_net(dataset.shape[0], dataset.num_classes), train)
+
+
+def _cached(dataset: Any, config: Config | None, device, force: bool, kind: str, code: str,
+            new: Callable[[], FeatureNet], train: Callable[[], tuple[FeatureNet, dict]]) -> tuple[FeatureNet, dict]:
+    """A feature net from the cache (weights .pt, info .json, keyed by data set and code), else
+    trained (under a lock, so two processes that need it at once train it once) and cached."""
+    weights, info_path = net_paths(dataset, config, kind, code)
+    weights.parent.mkdir(parents=True, exist_ok=True)
+    with locked(weights):
+        if not force and weights.is_file() and info_path.is_file():
+            try:
+                net = new()
+                net.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))
+                return net.to(device).eval(), json.loads(info_path.read_text())
+            except Exception as e:  # a half-written or foreign file: say so, then rebuild it
+                print(f"gankit: cached feature net {weights} is unreadable ({e}); training it again", file=sys.stderr)
+        t0 = time.time()
+        with threads(config):
+            net, info = train()
+        info = {"data": dataset.name, "shape": list(dataset.shape), **info, "seed": SEED, "code_hash": code,
+                "train_seconds": round(time.time() - t0, 1), "weights": str(weights)}
+        _atomic(weights, lambda p: torch.save({k: v.cpu() for k, v in net.state_dict().items()}, p))
+        _atomic(info_path, lambda p: Path(p).write_text(json.dumps(info, indent=1) + "\n"))
+        print(f"gankit: saved the {dataset.name} feature net to {weights}", file=sys.stderr)
+        return net.eval(), info
 
 
 def _new_net(channels: int, num_classes: int) -> FeatureNet:
@@ -258,8 +261,83 @@ def predict(net: FeatureNet, images: torch.Tensor, batch: int = 1000) -> torch.T
 
 
 def random_net(dataset: Any) -> FeatureNet:
-    """The fixed-seed, untrained net for unlabelled image sets."""
+    """The fixed-seed, untrained net: the named fallback (`metrics.feature_net = "random"`, or an
+    unlabelled set too small to learn from)."""
     return calibrate(_new_net(dataset.shape[0], 1).eval(), dataset.train)
+
+
+# ------------------------------------------------------------- learnt from an unlabelled folder
+CONTRASTIVE_VIEW = 32  # views are this side: a quarter of the cost of 64 px; features see the full image
+CONTRASTIVE_BATCH = 256
+CONTRASTIVE_LR = 2e-3
+CONTRASTIVE_EPOCHS = 30
+CONTRASTIVE_STEPS = (300, 1000)  # fewest and most training steps, whatever the folder's size
+MIN_CONTRASTIVE = 64  # fewer training images than this: nothing to learn from; random features
+
+
+def contrastive_steps(n: int) -> int:
+    """Training steps for n images: CONTRASTIVE_EPOCHS passes, within CONTRASTIVE_STEPS."""
+    per_epoch = max(1, n // min(CONTRASTIVE_BATCH, n))
+    lo, hi = CONTRASTIVE_STEPS
+    return min(hi, max(lo, CONTRASTIVE_EPOCHS * per_epoch))
+
+
+def contrastive_code_hash() -> str:
+    """The classifier net's code hash joined with the contrastive training code and settings."""
+    src = code_hash() + "\n".join(source_key(inspect.getsource(f)) for f in (
+        contrastive.views, contrastive.nt_xent, contrastive.train, fit_contrastive, contrastive_steps)) + repr(
+        (CONTRASTIVE_VIEW, CONTRASTIVE_BATCH, CONTRASTIVE_LR, CONTRASTIVE_EPOCHS, CONTRASTIVE_STEPS, contrastive.CROP_AREA,
+         contrastive.ASPECT, contrastive.JITTER, contrastive.JITTER_P, contrastive.GRAY_P, contrastive.TEMPERATURE,
+         contrastive.PROJECTION))
+    return hashlib.sha256(src.encode()).hexdigest()[:12]
+
+
+def fit_contrastive(dataset: Any, config: Config | None = None, device: torch.device | str = "cpu",
+                    force: bool = False) -> tuple[FeatureNet, dict]:
+    """Learn (or load from the cache) a feature net from the data set's own training images,
+    without labels (`gankit.metrics.contrastive`); returns (net, info).
+
+    The net is gankit's FeatureNet, trained on 32×32 views and applied to whole images (up to
+    64×64), so its features join what the image shows (the contrastive layer) with how it is
+    drawn (first-layer channel means at full resolution). Cached like the classifiers, keyed by
+    the folder's content, so a changed folder gets a new net."""
+    _check_images(dataset)
+    n = len(dataset.train)
+    if n < MIN_CONTRASTIVE:
+        raise GankitError(f"{dataset.name} has {n} training images, fewer than the {MIN_CONTRASTIVE} a contrastive "
+                          "feature net needs; use metrics.feature_net = \"random\" (or more images)")
+    channels = dataset.shape[0]
+
+    def train() -> tuple[FeatureNet, dict]:
+        steps, dev = contrastive_steps(n), torch.device(device)
+        net, losses = _new_net(channels, 1).to(dev), []
+        with Progress(steps, f"learning features from the {n} images of {dataset.name} (contrastive)") as bar:
+            contrastive.train(net, dataset.train, steps, batch=CONTRASTIVE_BATCH, lr=CONTRASTIVE_LR,
+                              side=min(CONTRASTIVE_VIEW, *dataset.shape[1:]), seed=SEED, device=dev,
+                              width=PENULTIMATE_DIM, on_step=lambda loss: (losses.append(loss), bar.update(1)))
+        tail = losses[-20:]
+        return calibrate(net, dataset.train), {"kind": "contrastive", "images": n, "steps": steps,
+                                               "final_loss": round(sum(tail) / len(tail), 4)}
+
+    return _cached(dataset, config, device, force, "contrastive", contrastive_code_hash(),
+                   lambda: _new_net(channels, 1), train)
+
+
+FEATURE_NETS = ("auto", "classifier", "contrastive", "random")
+
+
+def choose(dataset: Any, want: str = "auto") -> str:
+    """Which feature net a data set gets (`metrics.feature_net`): auto is the classifier when the
+    set has class labels (sub-folders, for folders), the contrastive net when it has at least
+    MIN_CONTRASTIVE unlabelled training images, and random features below that."""
+    if want == "auto":
+        if is_labelled(dataset):
+            return "classifier"
+        return "contrastive" if len(dataset.train) >= MIN_CONTRASTIVE else "random"
+    if want == "classifier" and not is_labelled(dataset):
+        raise GankitError(f"metrics.feature_net = \"classifier\" needs class labels, and {dataset.name} has none "
+                          "(for a folder: one sub-folder per class); use auto, contrastive or random")
+    return want
 
 
 # ------------------------------------------------------------------- torchmetrics feature module
@@ -302,8 +380,8 @@ class InceptionFeatures(nn.Module):
     def features(self, x: torch.Tensor) -> torch.Tensor:
         if x.shape[1] == 1:
             x = x.expand(-1, 3, -1, -1)
-        # The conversion torchmetrics' own FID applies with normalize=True.
-        return self.inception((x * 255).byte())
+        # The conversion torchmetrics' own FID applies with normalize=True (uint8 pixels as they are).
+        return self.inception(x if x.dtype == torch.uint8 else (x * 255).byte())
 
 
 INCEPTION_KEYS = ("Conv2d_1a_3x3.conv.weight", "Mixed_7c.branch_pool.conv.weight", "fc.weight")
@@ -348,12 +426,19 @@ def extractor(dataset: Any, config: Config | None = None, device: torch.device |
         net: nn.Module = InceptionFeatures(str(p)).to(device)
         return FeatureExtractor(net, f"inception-v3 ({p.name})", 2048)
     shape = "x".join(map(str, dataset.shape))
-    if is_labelled(dataset):
+    which = choose(dataset, config.metrics.feature_net)
+    if which == "classifier":
         net, info = fit(dataset, config, device)
         name = f"gankit-cnn-{dataset.name}-{shape} (test accuracy {info['test_accuracy']:.3f}, not Inception)"
+    elif which == "contrastive":
+        net, info = fit_contrastive(dataset, config, device)
+        content = f"-{dataset.fingerprint[:8]}" if getattr(dataset, "fingerprint", "") else ""
+        name = (f"gankit-contrastive-{dataset.name}-{shape}{content}-{info['code_hash'][:8]} "
+                f"(self-supervised on its {info['images']} training images, not Inception)")
     else:
         net = random_net(dataset).to(device)
-        name = f"gankit-random-cnn-seed{SEED}-{shape} (untrained, not Inception)"
+        why = "" if config.metrics.feature_net == "random" else f", fewer than {MIN_CONTRASTIVE} images to learn from"
+        name = f"gankit-random-cnn-seed{SEED}-{shape} (untrained{why}, not Inception)"
     return FeatureExtractor(net.eval(), name, FEATURE_DIM)
 
 
@@ -381,9 +466,14 @@ def reference_images(dataset: Any) -> torch.Tensor:
 
 def reference_features(fx: FeatureExtractor, dataset: Any, config: Config | None = None) -> torch.Tensor:
     """Features of every reference image, cached on disk by feature net and image content."""
-    images = reference_images(dataset)
+    return split_features(fx, reference_images(dataset), config)
+
+
+def split_features(fx: FeatureExtractor, images: torch.Tensor, config: Config | None = None) -> torch.Tensor:
+    """Features of a split's images (N×F float32), cached on disk by feature net and image content."""
     digest = hashlib.sha256(fx.name.encode())
-    digest.update(images.contiguous().numpy().tobytes())
+    for i in range(0, len(images), 1000):  # in chunks: a memory-mapped split is never copied whole
+        digest.update(images[i:i + 1000].contiguous().numpy().tobytes())
     path = cache_dir(config) / f"ref-{digest.hexdigest()[:16]}.npy"
     if path.is_file():
         try:
@@ -422,15 +512,14 @@ def features(samples: Any, data: Any = None, config: Config | None = None) -> np
     from .. import data as data_mod
     from ..config import DataConfig
     from ..device import resolve_device
-    from .evaluation import check_samples
+    from .evaluation import as_samples, check_samples
 
     config = config or Config()
     if isinstance(data, str):
         data = data_mod.load(DataConfig(**{**config.data.__dict__, "name": data}))
     elif data is None:
         data = data_mod.load(config.data)
-    x = samples if torch.is_tensor(samples) else torch.as_tensor(np.asarray(samples, dtype=np.float32))
-    x = x.float()
+    x = as_samples(samples)
     check_samples(x, data)
     fx = extractor(data, config, resolve_device(config.device))
     with threads(config, fx):

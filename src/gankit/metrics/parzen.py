@@ -109,7 +109,7 @@ def parzen(samples, val, test, sigmas=SIGMAS, chunk: int | None = None,
 }, few_real="parzen_ll is a mean over {n_ref} test points (its parzen_sem is large) and σ was chosen on a "
             "validation split as small")
 def compute(ctx: EvalContext) -> dict:
-    from ..data.dataset import to_data_units
+    from ..data.dataset import pixels, to_data_units
 
     ds = ctx.dataset
     test = ds.test if ds.test is not None else ds.val
@@ -119,7 +119,7 @@ def compute(ctx: EvalContext) -> dict:
         raise GankitError(f"metric parzen needs a test or validation split, and {ds.name} has neither")
     ctx.used_reference(len(test))
     if ds.kind != "points":
-        out, grid = parzen(ctx.samples, val, test, device=ctx.device), SIGMAS
+        out, grid = parzen(ctx.samples, pixels(val), pixels(test), device=ctx.device), SIGMAS
     else:
         info = ds.info()
         real = [to_data_units(split, info).double() for split in (ds.train, val, test)]

@@ -37,9 +37,11 @@ EVALUATE_SETTABLE = ("metrics.", "device", "threads", "data.dir", "data.cache_di
 
 def evaluate_run(run: str | Path, names: str | list[str], samples: str | Path | None = None, n: int = 10000,
                  seed: int = 0, which: str = "latest", overrides: list[str] | tuple[str, ...] = (),
-                 ema: bool | None = None, force: bool = False, allow_data_change: bool = False) -> dict[str, Any]:
+                 ema: bool | None = None, force: bool = False, allow_data_change: bool = False,
+                 truncation: float | None = None) -> dict[str, Any]:
     """Measure a run's samples (drawn from checkpoint `which`, or read from `samples`); returns
-    one flat dict of the metrics' keys and the provenance keys, as `gankit evaluate` prints it."""
+    one flat dict of the metrics' keys and the provenance keys, as `gankit evaluate` prints it.
+    `truncation` ψ draws them with the truncation trick (Gaussian priors), and says so."""
     run = Path(run)
     names = metrics.parse_names(names)
     if n < 2:
@@ -65,12 +67,15 @@ def evaluate_run(run: str | Path, names: str | list[str], samples: str | Path | 
                           f"against what it learnt. Restore the data, or measure against this data anyway with "
                           f"--allow-data-change")
     classes = None
+    if samples and truncation is not None:
+        raise GankitError("--truncation applies to samples drawn from the run; a --samples file was drawn already "
+                          "(give one or the other)")
     if samples:
         x = load_npy(samples)
         source = {"source": "samples", "samples": str(Path(samples).resolve()), "samples_sha256": sha256(samples)}
     else:
         label = which if which in ("latest", "best") else str(path.resolve())
-        G = generator_from_state(state, label, ema=ema, device=cfg.device, where=str(run))
+        G = generator_from_state(state, label, ema=ema, device=cfg.device, where=str(run)).truncated(truncation)
         if G.conditional:  # every class equally often, so class_accuracy weighs them alike
             classes = conditional.balanced(n, G.num_classes)
         x = G.draw(n, seed, classes)

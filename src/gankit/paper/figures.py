@@ -24,9 +24,10 @@ import torch
 from PIL import Image, ImageDraw, ImageFont
 
 from .. import checkpoint, data, nets
-from ..data.dataset import to_data_units, to_train_units
+from ..data.dataset import pixels, to_data_units, to_train_units
 from ..errors import GankitError, brief
 from ..losses import GENERATOR_LOSSES, Examples, discriminator_loss, scores
+from ..metrics.memorisation import nearest
 from ..sampling.generator import Generator, generator_from_state, load_generator
 from ..sampling.outputs import png_bytes, write_file
 from ..sampling.pictures import image_grid, pyplot
@@ -250,15 +251,7 @@ def _tile(img: torch.Tensor, scale: int) -> Image.Image:
 
 def nearest_training(samples: torch.Tensor, train: torch.Tensor, chunk: int = 4096) -> torch.Tensor:
     """Index of each sample's nearest training example (Euclidean distance in pixel space)."""
-    s = samples.reshape(len(samples), -1).double()
-    best_d = torch.full((len(s),), math.inf, dtype=torch.float64)
-    best_i = torch.zeros(len(s), dtype=torch.long)
-    for start in range(0, len(train), chunk):
-        t = train[start:start + chunk].reshape(-1, s.shape[1]).double()
-        d, i = torch.cdist(s, t).min(1)
-        better = d < best_d
-        best_d[better], best_i[better] = d[better], i[better] + start
-    return best_i
+    return nearest(samples, train, chunk, transform=pixels)[1]
 
 
 def figure2(run: str | Path, out: str | Path, n: int = 30, cols: int = 6, seed: int = 0,
@@ -283,7 +276,7 @@ def figure2(run: str | Path, out: str | Path, n: int = 30, cols: int = 6, seed: 
         canvas.paste(_tile(x[k], scale), (x0, y0 + frame))
         nx = x0 + tw + frame
         draw.rectangle([nx, y0, nx + tw + 2 * frame - 1, y0 + th + 2 * frame - 1], fill=HIGHLIGHT)
-        canvas.paste(_tile(dataset.train[nn_idx[k]], scale), (nx + frame, y0 + frame))
+        canvas.paste(_tile(pixels(dataset.train[nn_idx[k]]), scale), (nx + frame, y0 + frame))
     return save_captioned(canvas, out, f"Nearest training images (after the paper's Figure 2), step {G.step}",
                           "left: a sample G(z); right, framed in yellow: the training image nearest to it "
                           "(Euclidean distance in pixels)")

@@ -7,6 +7,7 @@ from pathlib import Path
 import torch
 
 from .. import data
+from ..console import say
 from ..errors import GankitError
 from ..paper.figures import PAPER_FIGURES, paper_figures
 from ..sampling import classes as conditional
@@ -14,14 +15,16 @@ from ..sampling import pictures as plots
 from ..sampling.generator import load_generator
 from ..sampling.outputs import check_output, gankit_png, writable_folder, write_file
 from . import curves
+from .memorisation import FIGURE, memorisation_figure
 
 
-FIGURES = ("curves.png", "samples.png", *PAPER_FIGURES)  # what RUN/figures/ may hold of gankit's
+FIGURES = ("curves.png", "samples.png", *PAPER_FIGURES, FIGURE)  # what RUN/figures/ may hold of gankit's
 
 
 def make_figures(run: str | Path, ema: bool | None = None, force: bool = False) -> list[Path]:
     """Training curves and a sample picture for every run, then the paper's figures that the
-    run's data kind allows (Figure 1 and saturation for 1-D runs, Figures 2–3 for images).
+    run's data kind allows (Figure 1 and saturation for 1-D runs, Figures 2–3 for images), and
+    for images the memorisation check (samples beside their nearest training images in features).
     The generator and the data set are loaded once and shared by every figure. A figure file
     gankit did not make is replaced only with `force` (checked for all before any is drawn)."""
     run = Path(run)
@@ -40,7 +43,13 @@ def make_figures(run: str | Path, ema: bool | None = None, force: bool = False) 
         x, rows = torch.from_numpy(G.draw(64 if G.kind == "image" else 2000, seed=0)), None
     title = f"step {G.step}{' (EMA weights)' if G.ema else ''}"
     written.append(write_file(out / "samples.png", plots.samples_png(x, dataset, title=title, row_names=rows)))
-    return written + paper_figures(run, G=G, dataset=dataset)
+    written += paper_figures(run, G=G, dataset=dataset)
+    if G.kind == "image":
+        try:
+            written.append(memorisation_figure(G, dataset, out / FIGURE)[0])
+        except GankitError as e:  # e.g. a folder too small for a test split
+            say(f"gankit: memorisation figure skipped: {e}")
+    return written
 
 
 def _class_samples(G) -> tuple[torch.Tensor, list[str] | None]:

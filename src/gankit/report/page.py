@@ -22,10 +22,11 @@ from .. import __version__
 from ..config import Config, from_toml_text
 from ..errors import GankitError
 from ..losses.base import GANLoss
+from ..metrics.registry import meaning
 from ..metrics.runs import read_metrics, read_samples_metrics
 from ..sampling.outputs import MARK, check_output, gankit_html, write_file
 from ..sampling.run import open_checkpoint
-from . import curves
+from . import curves, memorisation
 
 MAX_SAMPLE_PICTURES = 12  # sample pictures over time: evenly spaced, always the last
 FIGURE_NOTES = {
@@ -33,8 +34,12 @@ FIGURE_NOTES = {
     "figure1.png": "The paper's Figure 1: p_data, p_g, D and D* through training, with the map z -> x = G(z).",
     "saturation.png": "Gradient norm of G's loss through training: the minimax loss saturates where D rejects samples.",
     "nearest.png": "The paper's Figure 2: samples beside their nearest training images (not copies, if they differ).",
+    "memorisation.png": "The samples nearest to the training set, each beside its nearest training images in the features FD "
+                        "uses, with the distances; right: every sample's distance to its nearest training image against "
+                        "held-out real images'.",
     "walks.png": "The paper's Figure 3: straight walks in z; smooth rows mean G did not memorise.",
 }
+COPYING = 15.0  # near_copies_percent above this (3x the 5% of a G that does not copy) is flagged
 
 CSS = """
 body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:0 auto;max-width:1100px;padding:1.5em;color:#222}
@@ -61,17 +66,22 @@ def write_report(run: str | Path, out: str | Path | None = None, force: bool = F
     cfg = _run_config(run, state)
     check_output(target, force=force, own=None if out else gankit_html, data=cfg.data if cfg else None,
                  what="--out" if out else "")
-    return write_file(target, render(run, state).encode("utf-8"))
+    why = None
+    if state is not None and (state.get("data") or {}).get("kind") == "image":
+        why = memorisation.check_run(run, int(state["step"]))  # of the latest checkpoint, made when missing
+    return write_file(target, render(run, state, memorisation_note=why).encode("utf-8"))
 
 
-def render(run: Path, state: dict | None | bool = False) -> str:
-    """The page as one HTML string (`state`: the latest checkpoint, when already loaded)."""
+def render(run: Path, state: dict | None | bool = False, memorisation_note: str | None = None) -> str:
+    """The page as one HTML string (`state`: the latest checkpoint, when already loaded;
+    `memorisation_note` says why the memorisation check is missing)."""
     state = _latest(run) if state is False else state
     rows = curves.read_log(run)
     body = [f"<h1>gankit run: {_e(run.resolve().name)}</h1>",
             f"<p class=muted>{_e(str(run.resolve()))} &middot; report written {_e(time.strftime('%Y-%m-%d %H:%M'))} "
             f"by gankit {_e(__version__)}</p>",
-            _summary(run, state, rows), _curves(rows, _loss(run, state)), _samples(run), _metrics(run, state),
+            _summary(run, state, rows), _curves(rows, _loss(run, state)), _samples(run),
+            _memorisation(run, state, memorisation_note), _metrics(run, state),
             _samples_metrics(run), _figures(run), _config(run, state)]
     return ("<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8>"
             f"<meta name=generator content='{_e(MARK)}'>"
@@ -167,12 +177,15 @@ def _metric_entries(kept: dict, latest: int | None) -> list[str]:
 
     parts = []
     for name, entry in kept.items():
+        if name == "memorisation":  # its own section, with its figure
+            continue
         p = entry.get("provenance", {})
         if p.get("source") == "samples":
             what = f"samples file {p.get('samples')} (sha256 {str(p.get('samples_sha256', ''))[:12]}…)"
         else:
             what = (f"{p.get('checkpoint')} checkpoint at step {p.get('step')}, "
-                    f"{'EMA' if p.get('ema') else 'trained G'} weights")
+                    f"{'EMA' if p.get('ema') else 'trained G'} weights"
+                    + (f", truncation ψ = {p['truncation']}" if p.get("truncation") is not None else ""))
         ref = p.get("n_reference")
         what += f"; {p.get('n_samples')} samples, seed {p.get('seed')}" + (f", {ref} real examples" if ref else "")
         what += f"; {p.get('evaluated_at', '')}"
@@ -188,8 +201,35 @@ def _metric_entries(kept: dict, latest: int | None) -> list[str]:
     return parts
 
 
+def _memorisation(run: Path, state: dict | None, note: str | None) -> str:
+    """Does G copy? The check of the latest checkpoint: its verdict, numbers and figure."""
+    if state is None or (state.get("data") or {}).get("kind") != "image":
+        return ""
+    head = "<h2>Memorisation: does G copy its training images?</h2>"
+    entry = read_metrics(run).get("memorisation")
+    figure = run / "figures" / memorisation.FIGURE
+    if note or entry is None:
+        return head + f"<p class=warn>The check could not be made: {_e(note or 'no result in metrics.json')}</p>"
+    v, p = entry["values"], entry.get("provenance", {})
+    share = float(v["near_copies_percent"])
+    verdict = (f"<p class=warn>G may be copying: {share:.1f}% of its samples are nearer to a training image than 95% "
+               "of held-out real images are (a G that does not copy has about 5%). Look at the pairs below.</p>"
+               if share > COPYING else
+               f"<p>No sign of copying: {share:.1f}% of the samples are nearer to a training image than 95% of "
+               "held-out real images are (about 5% is what a G that does not copy shows; 100%, one that copies).</p>")
+    rows = "".join(f"<tr><td>{_e(k)}</td><td class=num>{_e(_num(v[k]))}</td><td>{_e(meaning(k))}</td></tr>"
+                   for k in ("near_copies_percent", "memorisation_ratio", "nn_distance_median",
+                             "real_nn_distance_median", "copy_threshold") if k in v)
+    pic = _img(figure.read_bytes(), "memorisation check") if figure.is_file() else ""
+    return (head + verdict + f"<p class=muted>{_e(p.get('n_samples'))} samples of step {_e(p.get('step'))}, seed "
+            f"{_e(p.get('seed'))}; distances in the features of {_e(v.get('feature_net', ''))}.</p>"
+            f"<table><tr><th>key</th><th>value</th><th>what it means</th></tr>{rows}</table>"
+            f"<figure>{pic}<figcaption>{_e(FIGURE_NOTES[memorisation.FIGURE])}</figcaption></figure>")
+
+
 def _figures(run: Path) -> str:
-    found = [p for p in sorted((run / "figures").glob("*.png")) if p.name != "curves.png"]  # drawn above
+    found = [p for p in sorted((run / "figures").glob("*.png"))
+             if p.name not in ("curves.png", memorisation.FIGURE)]  # drawn in their own sections
     if not found:
         return "<h2>Figures</h2><p class=muted>None yet: <code>gankit figures RUN</code> draws them.</p>"
     cells = []

@@ -12,10 +12,13 @@ Sample i of a seed depends only on (seed, i): z (and the class, when drawn) of s
 b*BLOCK .. (b+1)*BLOCK-1 is block b, a full block drawn from its own torch generator seeded from
 (seed, b) (`block_seed`), whatever n is; G then runs on fixed CHUNK-row slices of the blocks, so
 even its arithmetic does not depend on n (a matrix product of 1 or 2 rows takes another kernel).
+With a Gaussian prior, `truncation=ψ` in (0, 1] applies the truncation trick to z
+(`nets.prior.truncate`), after it is drawn, so sample i of a seed is still a function of (seed, i, ψ).
 """
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Iterator
 
@@ -28,6 +31,7 @@ from .. import nets
 from ..data.dataset import to_data_units
 from ..device import resolve_device
 from ..errors import GankitError, brief
+from ..nets.prior import check_truncation, truncate
 from .run import open_checkpoint
 
 BLOCK = 1000  # samples per noise block: block b of a seed is drawn whole from its own generator
@@ -81,6 +85,7 @@ class Generator(nn.Module):
         super().__init__()
         self.net, self.info, self.config = net.eval(), info, config
         self.step, self.checkpoint, self.ema, self.where = step, checkpoint, ema, where
+        self.truncation: float | None = None  # ψ every draw uses unless given one (`truncated`)
         self.kind = info["kind"]
         self.shape = tuple(int(v) for v in info["shape"].tolist())
         self.conditional = bool(getattr(config.model, "conditional", False))
@@ -122,39 +127,30 @@ class Generator(nn.Module):
             raise GankitError(f"--class {bad} is out of range: {self.where} has classes 0..{self.num_classes - 1}")
         return ids
 
-    def block(self, seed: int, b: int) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """Block b of a seed: BLOCK draws of z, then (for a conditional run) BLOCK uniform class ids,
-        all from one generator seeded from (seed, b). Always drawn whole: torch's streams depend on
-        how many values are drawn at once."""
-        gen = torch.Generator().manual_seed(block_seed(seed, b))
-        z = self.noise(BLOCK, gen)
-        return z, (torch.randint(self.num_classes, (BLOCK,), generator=gen) if self.conditional else None)
-
-    def seeded_noise(self, n: int, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """The z (n×z_dim) and drawn class ids (None unless conditional) of samples 0..n-1 of `seed`:
-        G(z, c) gives what `G.draw(n, seed)` does."""
-        self._check_n(n)
-        blocks = [self.block(seed, b) for b in range(-(-n // BLOCK))]
-        z = torch.cat([z for z, _ in blocks])[:n]
-        return z, (torch.cat([c for _, c in blocks])[:n] if self.conditional else None)
-
-    def forward(self, z: torch.Tensor | int, c: int | torch.Tensor | None = None, seed: int | None = None) -> torch.Tensor:
+    def forward(self, z: torch.Tensor | int, c: int | torch.Tensor | None = None, seed: int | None = None,
+                truncation: float | None = None) -> torch.Tensor:
         """Samples in data units for z (N×z_dim), or for a count n: samples 0..n-1 of `seed` (see
-        the module's note), or with no seed n fresh draws of torch's global RNG."""
+        the module's note), or with no seed n fresh draws of torch's global RNG; `truncation` ψ
+        scales z (given or drawn) by ψ first."""
+        truncation = self.truncation if truncation is None else truncation
+        check_truncation(self.config.model.prior, truncation)
         if isinstance(z, int):
             if seed is not None:
-                return torch.from_numpy(self.draw(z, seed, c))
+                return torch.from_numpy(self.draw(z, seed, c, truncation=truncation))
             self._check_n(z)
             z = self.noise(z)
         c = self.classes(len(z), c)
+        z = truncate(z, self.config.model.prior, truncation)
         dev = self.device
         return generate(self.net, z.to(dev), self.info, None if c is None else c.to(dev), batch=BATCH)
 
     def batches(self, n: int, seed: int = 0, c: int | torch.Tensor | None = None,
-                batch: int = BATCH) -> Iterator[torch.Tensor]:
+                batch: int = BATCH, truncation: float | None = None) -> Iterator[torch.Tensor]:
         """Samples 0..n-1 of `seed`, `batch` at a time: memory bounded by the batch, not by n."""
         self._check_n(n)
         check_seed(seed)
+        truncation = self.truncation if truncation is None else truncation
+        check_truncation(self.config.model.prior, truncation)
         if c is not None and not isinstance(c, int):
             c = torch.as_tensor(c).long().reshape(-1)
             if len(c) != n:
@@ -164,10 +160,10 @@ class Generator(nn.Module):
         cache: dict[int, tuple[torch.Tensor, torch.Tensor | None]] = {}
         batch = max(int(batch), 1)
         for start in range(0, n, batch):
-            yield self._rows(start, min(start + batch, n), seed, c, cache)
+            yield self._rows(start, min(start + batch, n), seed, c, cache, truncation)
 
     def _rows(self, start: int, stop: int, seed: int, c: int | torch.Tensor | None,
-              cache: dict) -> torch.Tensor:
+              cache: dict, truncation: float | None = None) -> torch.Tensor:
         """Samples start..stop-1 of `seed`, G run on the whole CHUNK-row slices that hold them."""
         out = []
         for k in range(start // CHUNK, (stop - 1) // CHUNK + 1):
@@ -185,15 +181,25 @@ class Generator(nn.Module):
                 elif c is not None:  # given per sample; the rows past n keep their drawn class
                     given = c[first:first + CHUNK]
                     ids[:len(given)] = given
-            x = generate(self.net, z[lo:lo + CHUNK].to(self.device), self.info,
+            zs = truncate(z[lo:lo + CHUNK], self.config.model.prior, truncation)
+            x = generate(self.net, zs.to(self.device), self.info,
                          None if ids is None else ids.to(self.device))
             a, e = max(start - k * CHUNK, 0), min(stop - k * CHUNK, CHUNK)
             out.append(x[a:e])
         return torch.cat(out)
 
-    def draw(self, n: int, seed: int = 0, c: int | torch.Tensor | None = None, batch: int = BATCH) -> np.ndarray:
+    def draw(self, n: int, seed: int = 0, c: int | torch.Tensor | None = None, batch: int = BATCH,
+             truncation: float | None = None) -> np.ndarray:
         """Samples 0..n-1 of `seed` as one float32 array (see `gankit.sampling.files` to stream to disk)."""
-        return torch.cat(list(self.batches(n, seed, c, batch))).numpy().astype(np.float32, copy=False)
+        return torch.cat(list(self.batches(n, seed, c, batch, truncation))).numpy().astype(np.float32, copy=False)
+
+    def truncated(self, psi: float | None) -> "Generator":
+        """This generator with the truncation trick ψ applied to every draw (the same weights;
+        None or 1: none), for code that only calls `draw` or `batches`, e.g. sample files."""
+        check_truncation(self.config.model.prior, psi)
+        G = copy.copy(self)
+        G.truncation = psi
+        return G
 
     @staticmethod
     def _check_n(n: int) -> None:
@@ -201,8 +207,10 @@ class Generator(nn.Module):
             raise GankitError(f"--n must be a positive number of samples, got {n}")
 
     def provenance(self) -> dict:
-        """Which weights these are: checkpoint (latest, best or a path), its step, EMA or not."""
-        return {"checkpoint": self.checkpoint, "step": self.step, "ema": self.ema}
+        """Which weights these are: checkpoint (latest, best or a path), its step, EMA or not, and
+        the truncation ψ when there is one."""
+        trunc = {"truncation": self.truncation} if self.truncation not in (None, 1) else {}
+        return {"checkpoint": self.checkpoint, "step": self.step, "ema": self.ema, **trunc}
 
 
 def load_generator(run: str | Path, checkpoint: str = "latest", *, ema: bool | None = None,
@@ -245,8 +253,9 @@ def generator_from_state(state: dict, checkpoint: str = "latest", *, ema: bool |
 
 
 def sample(run: str | Path, n: int, seed: int = 0, which: str = "latest", batch: int = BATCH,
-           device: str | None = None, c: int | torch.Tensor | None = None, ema: bool | None = None) -> np.ndarray:
+           device: str | None = None, c: int | torch.Tensor | None = None, ema: bool | None = None,
+           truncation: float | None = None) -> np.ndarray:
     """n samples of a run as float32: images N×C×H×W in [0,1], points N×D in the data's own units."""
     if n < 1:
         raise GankitError(f"--n must be a positive number of samples, got {n}")
-    return load_generator(run, which, ema=ema, device=device).draw(n, seed, c, batch)
+    return load_generator(run, which, ema=ema, device=device).draw(n, seed, c, batch, truncation)

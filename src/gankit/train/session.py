@@ -89,7 +89,7 @@ class Session:
         cfg = config.model
         self.num_classes = conditional.num_classes(config, self.dataset)  # 0 unless conditional
         torch.manual_seed(config.seed)  # the nets' initial weights come from here
-        pixel_mean = self.dataset.train.mean(0) if self.dataset.kind == "image" else None
+        pixel_mean = self.dataset.pixel_mean() if self.dataset.kind == "image" else None
         self.raw_G = nets.build_generator(cfg, self.dataset.shape, self.dataset.kind, pixel_mean,
                                           self.num_classes).to(self.device)
         self.raw_D = nets.build_discriminator(cfg, self.dataset.shape, self.dataset.kind, self.num_classes).to(self.device)
@@ -111,8 +111,8 @@ class Session:
         if config.train.ema:  # G_ema follows G after every G step, so fit() stays the paper's loop
             self.ema = EMA(self.raw_G, config.train.ema)
             self.opt_G.register_step_post_hook(lambda *_: self.ema.update(self.raw_G, self.step + 1))
-        labels = self.dataset.train_labels.to(self.device) if self.num_classes else None
-        self.batches = Batches(self.dataset.train.to(self.device), config.seed, labels=labels, rank=rank)
+        labels = self.dataset.train_labels if self.num_classes else None
+        self.batches = Batches(self.dataset.train, config.seed, labels=labels, rank=rank, device=self.device)
         self.z_stream = Noise(cfg.prior, cfg.z_dim, config.seed, self.device, rank=rank, num_classes=self.num_classes)
         self.dropouts = nets.dropout_layers(self.raw_G, self.raw_D)
         for i, layer in enumerate(self.dropouts):

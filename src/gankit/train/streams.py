@@ -10,6 +10,7 @@ from __future__ import annotations
 import torch
 
 from .. import nets
+from ..data.dataset import pixels
 from ..distributed.group import SINGLE, Rank
 from ..errors import GankitError
 from ..losses import Examples
@@ -28,10 +29,18 @@ def check_batch_fits(batch_size: int, n_train: int, name: str, resumed: bool = F
 
 class Batches:
     """Real minibatches without replacement: epoch e is a permutation drawn from (seed, e), and
-    the position is one running example count, so a checkpoint stores it as a single integer."""
+    the position is one running example count, so a checkpoint stores it as a single integer.
+
+    Float examples are moved to `device` whole, once. uint8 images (a folder's memory-mapped
+    cache) stay where they are: each batch is gathered there, moved, and turned into floats on
+    the device, so memory holds one batch of floats, never the data set."""
 
     def __init__(self, examples: torch.Tensor, seed: int, position: int = 0,
-                 labels: torch.Tensor | None = None, rank: Rank = SINGLE):
+                 labels: torch.Tensor | None = None, rank: Rank = SINGLE, device: torch.device | None = None):
+        self.device = torch.device(device) if device is not None else examples.device
+        if examples.dtype != torch.uint8:
+            examples = examples.to(self.device)
+            labels = labels.to(self.device) if labels is not None else None
         self.examples, self.labels, self.seed, self.position, self.rank = examples, labels, seed, position, rank
         self._epoch, self._perm = -1, None
 
@@ -52,14 +61,18 @@ class Batches:
             m -= take
         return parts[0] if len(parts) == 1 else torch.cat(parts)
 
+    def _on_device(self, x: torch.Tensor) -> torch.Tensor:
+        return pixels(x.to(self.device, non_blocking=True))
+
     def next(self, m: int) -> torch.Tensor:
         """This rank's rows of the next global batch of m examples."""
-        return self.examples[self.rank.take(self.indices(m))]
+        return self._on_device(self.examples[self.rank.take(self.indices(m))])
 
     def next_labelled(self, m: int) -> Examples:
         """Like `next`, with the examples' class labels when the stream has them."""
         idx = self.rank.take(self.indices(m))
-        return Examples(self.examples[idx], None if self.labels is None else self.labels[idx])
+        labels = None if self.labels is None else self.labels[idx].to(self.device, non_blocking=True)
+        return Examples(self._on_device(self.examples[idx]), labels)
 
     @property
     def epoch(self) -> float:
