@@ -92,8 +92,9 @@ def _cmd_sample(a) -> int:
         raise GankitError(f"--n must be a positive number of samples, got {a.n}")
     check_out(a.out)
     G = load_generator(a.run, a.checkpoint, ema=_ema(a))
-    out = write_samples(G, a.n, a.out, seed=a.seed, c=a.cls)
-    say(f"gankit: wrote {a.n} samples {G.shape} to {out} ({_weights(G)})")
+    out = write_samples(G, a.n, a.out, seed=a.seed, c=a.cls, where=a.where)
+    where = f" where {', '.join(a.where)}" if a.where else ""
+    say(f"gankit: wrote {a.n} samples {G.shape}{where} to {out} ({_weights(G)})")
     return 0
 
 
@@ -235,11 +236,14 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("sample", help="draw samples from a run into a .npy, .png or .csv file")
     s.add_argument("run", metavar="RUN")
     s.add_argument("--n", type=int, required=True, help="number of samples")
-    s.add_argument("--out", required=True, help="FILE.npy (float32 array), FILE.png (image grid; image runs) or "
-                                                "FILE.csv (points, under the data's column names)")
+    s.add_argument("--out", required=True, help="FILE.npy (float32 array), FILE.png (image grid; image runs), "
+                                                "FILE.csv (points and tables, under the data's column names) or "
+                                                "FILE.parquet (tables)")
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--class", dest="cls", type=int, metavar="C", help="class id for every sample (conditional runs; "
                                                                       "default: classes drawn uniformly)")
+    s.add_argument("--where", action="append", default=[], metavar="COLUMN=VALUE",
+                   help="table runs: every row has this value in this categorical or boolean column (repeatable)")
     _add_weights(s)
     s.set_defaults(func=_cmd_sample)
 

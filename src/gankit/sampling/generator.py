@@ -6,7 +6,9 @@ samples) to images in [0, 1] or points in the data's units. `gankit sample`, `ev
 underneath, which training also calls on its own nets for sample pictures and in-training FD.
 
 A checkpoint's EMA weights (`G_ema`) are used when it has them, unless `ema=False`. A conditional
-run (`model.conditional`) takes a class per sample: given (`c`), or drawn uniformly.
+run (`model.conditional`) takes a class per sample: given (`c`), or drawn uniformly. A table run
+(csv:PATH) gives one value per column (numbers, category indices, NaN for blanks; `G.frame`
+gives the rows as the data was) and takes conditions, `where={"sex": "female"}` (table.py).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from ..checkpoint import resolve as resolve_checkpoint
 from ..data.dataset import to_data_units
 from ..device import resolve_device
 from ..errors import GankitError, brief
+from . import table as table_mod
 
 BATCH = 1000  # samples per forward pass; z is drawn per batch, so a seed gives the same samples for any n
 
@@ -67,8 +70,11 @@ class Generator(nn.Module):
         if self.conditional and self.num_classes < 1:
             raise GankitError(f"{where} is conditional but its checkpoint does not say how many classes "
                               "(data num_classes); it was not written by this gankit")
-        names = [c for c in str(info.get("columns", "")).split(",") if c]
-        dim = self.shape[0] if self.kind == "points" and len(self.shape) == 1 else 0
+        self.table = table_mod.codec(info)  # tables: the column transformer; a sample has a value per column
+        if self.table is not None:
+            self.shape = (len(self.table.names),)
+        names = self.table.names if self.table is not None else [c for c in str(info.get("columns", "")).split(",") if c]
+        dim = self.shape[0] if self.kind in ("points", "table") and len(self.shape) == 1 else 0
         self.columns = names if len(names) == dim else [f"x{j}" for j in range(dim)]
 
     @property
@@ -111,30 +117,49 @@ class Generator(nn.Module):
             z = self.noise(z, gen)
             c = self.classes(len(z), c, gen)
         else:
+            gen = None
             c = self.classes(len(z), c)
+        table_mod.seed_net(self.net, gen)
         dev = self.device
         return generate(self.net, z.to(dev), self.info, None if c is None else c.to(dev), batch=BATCH)
 
     def batches(self, n: int, seed: int = 0, c: int | torch.Tensor | None = None,
-                batch: int = BATCH) -> Iterator[torch.Tensor]:
-        """n samples from `seed`, `batch` at a time: memory bounded by the batch, not by n."""
+                batch: int = BATCH, where: dict[str, str] | None = None) -> Iterator[torch.Tensor]:
+        """n samples from `seed`, `batch` at a time: memory bounded by the batch, not by n.
+        A table run takes `where` ({column: value}): every row honours every condition."""
         if n < 1:
             raise GankitError(f"--n must be a positive number of samples, got {n}")
         if c is not None and not isinstance(c, int):
             c = torch.as_tensor(c).long().reshape(-1)
             if len(c) != n:
                 raise GankitError(f"got {len(c)} class ids for {n} samples")
+        where = table_mod.parse_where(where)
+        table_mod.condition_vector(self, 1, where)  # a bad condition fails before anything is drawn
         gen = torch.Generator().manual_seed(seed)
+        table_mod.seed_net(self.net, gen)
         dev = self.device
         for start in range(0, n, batch):
             m = min(batch, n - start)
             z = self.noise(m, gen)
             ids = self.classes(m, c if c is None or isinstance(c, int) else c[start:start + m], gen)
+            if where:
+                ids = table_mod.condition_vector(self, m, where)
             yield generate(self.net, z.to(dev), self.info, None if ids is None else ids.to(dev))
 
-    def draw(self, n: int, seed: int = 0, c: int | torch.Tensor | None = None, batch: int = BATCH) -> np.ndarray:
+    def draw(self, n: int, seed: int = 0, c: int | torch.Tensor | None = None, batch: int = BATCH,
+             where: dict[str, str] | None = None) -> np.ndarray:
         """n samples from `seed` as one float32 array (see `gankit.sampling.files` to stream to disk)."""
-        return torch.cat(list(self.batches(n, seed, c, batch))).numpy().astype(np.float32, copy=False)
+        return torch.cat(list(self.batches(n, seed, c, batch, where))).numpy().astype(np.float32, copy=False)
+
+    def frame(self, n: int, seed: int = 0, where: dict[str, str] | None = None, batch: int = BATCH):
+        """A table run's n rows from `seed` as the data was (a pandas DataFrame: its columns in
+        order, its spellings, integers as integers, booleans, blanks), each honouring `where`."""
+        import pandas as pd
+
+        if self.table is None:
+            raise GankitError(f"{self.where} is not a table run (csv:PATH); draw its samples with G.draw")
+        return pd.concat([self.table.to_frame(x.numpy()) for x in self.batches(n, seed, None, batch, where)],
+                         ignore_index=True)
 
     def provenance(self) -> dict:
         """Which weights these are: checkpoint (latest, best or a path), its step, EMA or not."""
@@ -170,7 +195,8 @@ def generator_from_state(state: dict, checkpoint: str = "latest", *, ema: bool |
         raise GankitError(f"{where} has no EMA weights (G_ema) in its checkpoint; sample its trained G without asking for EMA")
     use_ema = has_ema if ema is None else bool(ema)
     shape = tuple(int(v) for v in info["shape"].tolist())
-    net = nets.build_generator(cfg.model, shape, info["kind"], num_classes=int(info.get("num_classes", 0)))
+    net = nets.build_generator(cfg.model, shape, info["kind"], num_classes=int(info.get("num_classes", 0)),
+                               layout=table_mod.layout(info))
     try:
         net.load_state_dict(state["G_ema" if use_ema else "G"])
     except RuntimeError as e:
