@@ -9,12 +9,13 @@ their provenance.
 - `features.py`: the feature nets FD, KID and PRDC compare (a classifier per data set, cached);
 - `fd.py`, `kid.py`, `prdc.py`: Fréchet distance, kernel distance, precision/recall/density/coverage;
 - `modes.py`, `classes.py`, `class_accuracy.py`, `stacked.py`: which modes or classes samples reach;
-- `parzen.py`: the paper's Parzen-window log-likelihood; `tabular.py`: per-column scores.
+- `parzen.py`: the paper's Parzen-window log-likelihood; `tabular.py`: per-column scores;
+- `table.py`: tables' scores (SDMetrics' column shapes and pair trends, detection, ML efficacy, privacy).
 """
 
 from __future__ import annotations
 
-from . import class_accuracy, classes, fd, kid, modes, parzen, prdc, stacked, tabular  # noqa: F401  (each registers)
+from . import class_accuracy, classes, fd, kid, modes, parzen, prdc, stacked, table, tabular  # noqa: F401  (each registers)
 from .evaluation import TINY_REFERENCE, MetricResult, check_samples, evaluate, evaluate_each, flatten
 from .fd import frechet_distance
 from .features import features

@@ -49,7 +49,9 @@ def evaluate_run(run: str | Path, names: str | list[str], samples: str | Path | 
             classes = conditional.balanced(n, G.num_classes)
         x = G.draw(n, seed, classes)
         source = {"source": "checkpoint", **G.provenance(), **({"classes": "balanced"} if G.conditional else {})}
-    each = metrics.evaluate_each(x, data=data.load(cfg.data), metrics=names, config=cfg, seed=seed, classes=classes)
+    # the data as the run saw it: a table through the column transformer its checkpoint kept
+    dataset = data.load(cfg.data, fitted=state.get("data"))
+    each = metrics.evaluate_each(x, data=dataset, metrics=names, config=cfg, seed=seed, classes=classes)
     provenance = {**source, "seed": seed, "n_samples": int(len(x)),
                   "evaluated_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
     result = {**metrics.flatten(each, len(x)), **provenance}
