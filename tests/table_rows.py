@@ -33,3 +33,20 @@ def write(path, rows, header=HEADER, delimiter=",", encoding="utf-8"):
             w.writerow(header)
         w.writerows(rows)
     return path
+
+
+TINY = ["train.steps=30", "train.batch_size=40", "model.z_dim=8", "model.g_hidden=[32]", "model.d_hidden=[32]",
+        "train.log_every=10", "train.sample_every=0", "train.checkpoint_every=10", "threads=1"]
+
+
+def train_table(folder, rows=None, overrides=()):
+    """A tiny run of configs/table.toml on a people CSV in `folder`: (run, csv path)."""
+    from helpers import ROOT
+
+    from gankit import config
+    from gankit.train import train
+
+    csv_path = write(folder / "people.csv", rows or people_rows(200))
+    cfg = config.load(ROOT / "configs" / "table.toml", [f"data.name=csv:{csv_path}", *TINY, *overrides])
+    train(cfg, folder / "run", quiet=True)
+    return folder / "run", csv_path

@@ -51,9 +51,9 @@ def without_conditions(layout: dict) -> dict:
 
 
 class GumbelHead(nn.Module):
-    """G's per-column output activations; its Gumbel noise is the run's (a MaskSource, attached by
-    the training session, like dropout masks), or in eval mode from `gen` (sampling sets it from
-    its seed), else torch's global RNG."""
+    """G's per-column output activations, all spans at once; its Gumbel noise is the run's (a
+    MaskSource, attached by the training session, like dropout masks), or in eval mode from `gen`
+    (sampling sets it from its seed), else torch's global RNG."""
 
     draws_noise = True
 
@@ -61,7 +61,16 @@ class GumbelHead(nn.Module):
         super().__init__()
         self.spans = [(int(w), str(a)) for w, a in spans]
         self.tau = float(tau)
-        self.softmax = [i for i, (_, a) in enumerate(self.spans) if a == "softmax"]
+        width = sum(w for w, _ in self.spans)
+        seg, soft = [], []
+        for k, (w, a) in enumerate(self.spans):
+            seg += [k] * w
+            soft += [a == "softmax"] * w
+        # each output's span (a softmax is computed within its span), and which are one-hots
+        self.register_buffer("segment", torch.tensor(seg, dtype=torch.long), persistent=False)
+        self.register_buffer("soft", torch.tensor(soft, dtype=torch.bool), persistent=False)
+        self.register_buffer("tanh", torch.tensor([a == "tanh" for w, a in self.spans for _ in range(w)]), persistent=False)
+        self.n_soft, self.width = int(sum(soft)), width
         self.source = None
         self.gen: torch.Generator | None = None
 
@@ -73,26 +82,23 @@ class GumbelHead(nn.Module):
         return u.to(device=like.device, dtype=like.dtype, non_blocking=True)
 
     def forward(self, h: torch.Tensor) -> torch.Tensor:
-        soft = sum(w for w, a in self.spans if a == "softmax")
-        u = self.uniform((len(h), soft), h) if soft else None
-        out, start, used = [], 0, 0
-        for w, a in self.spans:
-            part = h[:, start:start + w]
-            if a == "tanh":
-                out.append(torch.tanh(part))
-            elif a == "softmax":
-                e = (-torch.log(u[:, used:used + w].clamp_min(1e-20))).clamp_min(1e-20)  # Exp(1) draws
-                g = -torch.log(e)  # Gumbel(0, 1)
-                logits = part + g
-                if self.training:
-                    out.append(torch.softmax(logits / self.tau, dim=1))
-                else:
-                    out.append(nn.functional.one_hot(logits.argmax(1), w).to(part.dtype))
-                used += w
-            else:
-                out.append(part)
-            start += w
-        return torch.cat(out, 1)
+        if not self.n_soft:
+            return torch.where(self.tanh, torch.tanh(h), h)
+        n, spans = len(h), len(self.spans)
+        u = self.uniform((n, self.n_soft), h)
+        gumbel = torch.zeros_like(h)
+        gumbel[:, self.soft] = -torch.log((-torch.log(u.clamp_min(1e-20))).clamp_min(1e-20))  # Gumbel(0, 1)
+        logits = (h + gumbel) / self.tau
+        seg = self.segment.expand(n, -1)
+        top = torch.full((n, spans), float("-inf"), dtype=h.dtype, device=h.device).scatter_reduce(
+            1, seg, logits, "amax").gather(1, seg)
+        if self.training:  # a softmax within each span: differentiable
+            e = torch.exp(logits - top)
+            one = torch.zeros(n, spans, dtype=h.dtype, device=h.device).index_add(1, self.segment, e).gather(1, seg)
+            p = e / one
+        else:  # the span's largest: a draw from its softmax (the Gumbel-max trick)
+            p = (logits == top).to(h.dtype)
+        return torch.where(self.soft, p, torch.where(self.tanh, torch.tanh(h), h))
 
     def extra_repr(self) -> str:
         return f"spans={len(self.spans)}, tau={self.tau}"
@@ -110,6 +116,17 @@ class TableGenerator(nn.Module):
         self.cond_dim = sum(w for _, w in self.slots)
         counts = [torch.tensor(c, dtype=torch.float64) for c in layout.get("counts", [])]
         self.freqs = [c / c.sum() for c in counts]
+        # c -> its one-hots in G's output (place), and -> which outputs are conditioned (spread)
+        width = self.head.width
+        place = torch.zeros(self.cond_dim, width)
+        spread = torch.zeros(self.cond_dim, width)
+        offset = 0
+        for s, w in self.slots:
+            place[offset:offset + w, s:s + w] = torch.eye(w)
+            spread[offset:offset + w, s:s + w] = 1.0
+            offset += w
+        self.register_buffer("place", place, persistent=False)
+        self.register_buffer("spread", spread, persistent=False)
 
     def unconditional(self, n: int) -> torch.Tensor:
         """c for n unconditional samples: one categorical column each, uniformly, and its value
@@ -128,20 +145,13 @@ class TableGenerator(nn.Module):
         return c
 
     def forward(self, z: torch.Tensor, c: torch.Tensor | None = None) -> torch.Tensor:
-        if self.cond_dim:
-            if c is None:
-                c = self.unconditional(len(z)).to(z)
-            c = c.to(z.dtype)
-            x = self.head(self.base(torch.cat([z, c], 1)))
-            parts, start, offset = [], 0, 0
-            for s, w in self.slots:  # a conditioned column is its condition
-                seg = c[:, offset:offset + w]
-                on = seg.sum(1, keepdim=True) > 0
-                parts += [x[:, start:s], torch.where(on, seg, x[:, s:s + w])]
-                start, offset = s + w, offset + w
-            parts.append(x[:, start:])
-            return torch.cat(parts, 1)
-        return self.head(self.base(z))
+        if not self.cond_dim:
+            return self.head(self.base(z))
+        if c is None:
+            c = self.unconditional(len(z))
+        c = c.to(z)
+        x = self.head(self.base(torch.cat([z, c], 1)))
+        return torch.where(c @ self.spread > 0, c @ self.place, x)  # a conditioned column is its condition
 
 
 class TableDiscriminator(nn.Module):
