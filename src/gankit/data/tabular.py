@@ -126,12 +126,7 @@ def read_csv(path: Path, selected: list[str] | None = None) -> tuple[list[str], 
 
 def _check_header(path: Path, names: list[str]) -> None:
     """A header that is all numbers means the file has none: say so instead of eating a row."""
-    def is_number(s: str) -> bool:
-        try:
-            float(s)
-            return True
-        except ValueError:
-            return False
+    from .table.read import is_number
 
     if all(is_number(h) for h in names):
         raise GankitError(f"{path} line 1 holds only numbers, but a header row of column names is required "

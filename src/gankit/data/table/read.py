@@ -49,7 +49,7 @@ def _encoding(path: Path, wanted: str) -> str:
         return "latin-1"  # every byte is a character: the usual encoding of old spreadsheets' CSVs
 
 
-def _is_number(text: str) -> bool:
+def is_number(text: str) -> bool:
     try:
         float(text)
         return True
@@ -81,7 +81,7 @@ def sniff(path: Path, header: str = "auto", encoding: str = "") -> Dialect:
         delimiter = ","
     if header == "auto":
         first = next(csv.reader([lines[0]], delimiter=delimiter, quotechar=quotechar))
-        if all(_is_number(c.strip()) for c in first if c.strip()):
+        if all(is_number(c.strip()) for c in first if c.strip()):
             has = False
         else:
             try:
