@@ -95,3 +95,11 @@ def test_where_on_other_runs_is_refused(tmp_path):
     with pytest.raises(GankitError, match="trained without the conditional vector"):
         gankit.load_generator(r).draw(5, where={"city": "Lyon"})
     assert len(gankit.load_generator(r).frame(5)) == 5
+
+
+def test_export_says_a_table_run_is_sampled_to_files(run, tmp_path):
+    pytest.importorskip("onnxscript")
+    from gankit.sampling.export import export_onnx
+
+    with pytest.raises(GankitError, match="is a table run"):
+        export_onnx(run[0], tmp_path / "G.onnx")
