@@ -22,3 +22,12 @@ def registered(monkeypatch):
         return entry
 
     return add
+
+
+@pytest.fixture
+def people(tmp_path):
+    """A mixed table as people have it (tests/table_rows.py): a text category with a comma in one
+    value, integers, one-decimal numbers, yes/no, blanks."""
+    from table_rows import people_rows, write
+
+    return write(tmp_path / "people.csv", people_rows())

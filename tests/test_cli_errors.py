@@ -149,8 +149,7 @@ def test_bad_idx_file(capsys, tmp_path, tiny, case, phrase):
     _train_fails(capsys, tmp_path, tiny, "data.name=mnist", f"data.dir={d}", phrases=[phrase])
 
 
-@pytest.mark.parametrize("cell, phrase", [("tall", "'tall' is not a number"), ("NaN", "'NaN' is not a finite number"),
-                                          ("inf", "'inf' is not a finite number")])
+@pytest.mark.parametrize("cell, phrase", [("tall", "'tall' is not a number"), ("inf", "'inf' is not a finite number")])
 def test_csv_with_bad_cell(capsys, tmp_path, tiny, cell, phrase):
     p = tmp_path / "h.csv"
     p.write_text("height,weight\n170,60\n180,80\n" + f"165,{cell}\n" + "175,70\n")

@@ -8,6 +8,7 @@ import importlib
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -105,3 +106,27 @@ def test_a_checkpoint_from_before_the_move_loads_samples_and_resumes(tmp_path, n
     weights = torch.cat([p.detach().flatten() for p in result.G.state_dict().values() if p.is_floating_point()]).numpy()
     assert result.step == int(state["step"]) + 5
     assert np.allclose(weights, np.load(run / "expected-resumed-G.npy"), rtol=1e-4, atol=1e-5)
+
+
+def test_a_numeric_csv_run_from_before_tables_loads_samples_evaluates_and_resumes(tmp_path):
+    """csv:PATH was numbers only, standardized (gankit 0.2 at 3e8271d; tests/fixtures/gankit-0.2/make.py):
+    such a run still samples the same numbers, and resumes through the old reader."""
+    fixture = TESTS / "fixtures" / "gankit-0.2"
+    data = Path("/tmp/gankit-0.2-fixture")
+    data.mkdir(parents=True, exist_ok=True)
+    shutil.copy(fixture / "numbers.csv", data / "numbers.csv")  # where the run's config says its data is
+    run = tmp_path / "csv-numeric"
+    shutil.copytree(fixture / "csv-numeric", run)
+    G = gankit.load_generator(run)
+    expected = np.load(run / "expected-samples.npy")
+    assert G.kind == "points" and G.columns == ["height", "weight"]
+    assert np.allclose(G(8, seed=0).numpy(), expected, rtol=1e-4, atol=1e-5)
+    subprocess.run([sys.executable, "-m", "gankit", "sample", str(run), "--n", "8", "--out", str(tmp_path / "s.csv")],
+                   check=True)
+    assert np.allclose(np.loadtxt(tmp_path / "s.csv", delimiter=",", skiprows=1), expected, rtol=1e-4, atol=1e-4)
+    from gankit.metrics.runs import evaluate_run
+
+    assert 0 <= evaluate_run(run, "ks", n=200)["ks_max"] <= 1  # scored against the data read the old way
+    result = train(None, resume=run, overrides=["train.steps=25"], quiet=True)
+    weights = torch.cat([p.detach().flatten() for p in result.G.state_dict().values() if p.is_floating_point()]).numpy()
+    assert result.step == 25 and np.allclose(weights, np.load(run / "expected-resumed-G.npy"), rtol=1e-4, atol=1e-5)

@@ -95,8 +95,9 @@ def _cmd_sample(a) -> int:
     check_seed(a.seed)
     check_out(a.out)
     G = load_generator(a.run, a.checkpoint, ema=_ema(a)).truncated(a.truncation)
-    out = write_samples(G, a.n, a.out, seed=a.seed, c=a.cls, force=a.force)
-    say(f"gankit: wrote {a.n} samples {G.shape} to {out} ({_weights(G)})")
+    out = write_samples(G, a.n, a.out, seed=a.seed, c=a.cls, force=a.force, where=a.where)
+    where = f" where {', '.join(a.where)}" if a.where else ""
+    say(f"gankit: wrote {a.n} samples {G.shape}{where} to {out} ({_weights(G)})")
     return 0
 
 
@@ -280,11 +281,14 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("sample", help="draw samples from a run into a .npy, .png or .csv file")
     s.add_argument("run", metavar="RUN")
     s.add_argument("--n", type=int, required=True, help="number of samples")
-    s.add_argument("--out", required=True, help="FILE.npy (float32 array), FILE.png (image grid; image runs) or "
-                                                "FILE.csv (points, under the data's column names)")
+    s.add_argument("--out", required=True, help="FILE.npy (float32 array), FILE.png (image grid; image runs), "
+                                                "FILE.csv (points and tables, under the data's column names) or "
+                                                "FILE.parquet (tables)")
     s.add_argument("--seed", type=int, default=0, help="sample i depends only on (seed, i), whatever --n (default 0)")
     s.add_argument("--class", dest="cls", type=int, metavar="C", help="class id for every sample (conditional runs; "
                                                                       "default: classes drawn uniformly)")
+    s.add_argument("--where", action="append", default=[], metavar="COLUMN=VALUE",
+                   help="table runs: every row has this value in this categorical or boolean column (repeatable)")
     _add_truncation(s)
     _add_weights(s)
     _add_force(s)

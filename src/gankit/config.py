@@ -29,9 +29,24 @@ class DataConfig:
     size: int = 32  # folder: images are resized to size x size
     cache_dir: str = ""  # folder: where decoded images are cached ("" = $GANKIT_CACHE/folders or ~/.cache/gankit/folders)
     mirror: bool = False  # images: each real image flipped left-right with probability 1/2 (StyleGAN2-ADA's --mirror)
+    # Tables (csv:PATH): a column's type, else inferred: continuous | integer | categorical | boolean | ignore
+    columns: dict[str, str] = field(default_factory=dict)
+    header: str = "auto"  # csv: the first row holds column names: auto | yes | no
+    encoding: str = ""  # csv: the file's text encoding ("" = UTF-8, else Latin-1)
+    continuous: str = "modes"  # tables: numbers as mode-specific normalisation (modes) or quantiles (quantile)
+    max_modes: int = 10  # tables, continuous = modes: at most this many Gaussian modes per column
+    clip: bool = True  # tables: samples stay within each number column's training range
+    holdout: float = 0.2  # tables: the share of rows held out (half validation, half test)
 
     def validate(self) -> None:
         _check(bool(self.name), "data.name", "must name a data set (see `gankit datasets`)")
+        types = ("continuous", "integer", "categorical", "boolean", "ignore")
+        for col, kind in self.columns.items():
+            _check(kind in types, f"data.columns.{col}", f"must be one of {', '.join(types)}, got {kind!r}")
+        _check(self.header in ("auto", "yes", "no"), "data.header", "must be auto, yes or no")
+        _check(self.continuous in ("modes", "quantile"), "data.continuous", "must be modes or quantile")
+        _check(1 <= self.max_modes <= 100, "data.max_modes", "must be between 1 and 100")
+        _check(0 <= self.holdout < 1, "data.holdout", "must be in [0, 1)")
         _check(self.n >= 0, "data.n", "must be >= 0")
         _check(self.channels in (0, 1, 3), "data.channels", "must be 0 (auto), 1 or 3")
         _check(4 <= self.size <= 1024, "data.size", "must be between 4 and 1024")
@@ -65,9 +80,14 @@ class ModelConfig:
     # G and D take the class: G adds a learned class embedding to its first layer, D is a
     # projection discriminator. Needs a labelled data set (checked when the data is loaded).
     conditional: bool = False
+    # Tables: G and D take CTGAN's conditional vector (a categorical value or several); G makes
+    # each category through a Gumbel softmax of this temperature.
+    cond_vector: bool = True
+    tau: float = 0.2
 
     def validate(self) -> None:
         _check(bool(self.g), "model.g", "must name a net (gankit.nets.NETS)")
+        _check(self.tau > 0, "model.tau", "must be > 0 (the Gumbel-softmax temperature, e.g. 0.2)")
         _check(bool(self.d), "model.d", "must name a net (gankit.nets.NETS)")
         _check(self.z_dim >= 1, "model.z_dim", "must be >= 1")
         _check(all(w >= 1 for w in self.g_hidden), "model.g_hidden", "widths must be >= 1")
@@ -113,8 +133,13 @@ class TrainConfig:
     ada_target: float = 0.6  # ADA: the target of E[sign D(x)] on real images that moves p; 0 = p fixed
     ada_kimg: float = 500.0  # ADA: thousands of real images for p to move from 0 to 1 at most
     ada_interval: int = 4  # ADA: G steps between updates of p
+    # Tables: training-by-sampling draws each condition's value with log frequencies (false: the
+    # data's frequencies), and reveals each other categorical column with this probability.
+    log_frequency: bool = True
+    condition_extra: float = 0.25
 
     def validate(self) -> None:
+        _check(0 <= self.condition_extra <= 1, "train.condition_extra", "must be in [0, 1]")
         _check(bool(self.loss), "train.loss", "must name a loss (gankit.losses.LOSSES)")
         _check(self.gp_weight >= 0, "train.gp_weight", "must be >= 0")
         _check(self.r1_gamma >= 0, "train.r1_gamma", "must be >= 0 (0 = off)")
@@ -173,6 +198,7 @@ class MetricsConfig:
     # the features fd, kid and prdc compare (unless inception_weights): auto = the classifier for
     # labelled sets, a contrastive net learnt from an unlabelled folder's images, random below 64 images
     feature_net: str = "auto"
+    target: str = ""  # tables: the column machine-learning efficacy predicts (metric table)
 
     def validate(self) -> None:
         _check(self.feature_net in ("auto", "classifier", "contrastive", "random"), "metrics.feature_net",
@@ -245,6 +271,11 @@ def _build(cls: type, raw: dict[str, Any], prefix: str) -> Any:
 
 def _coerce(value: Any, kind: Any, key: str) -> Any:
     origin = typing.get_origin(kind)
+    if origin is dict:
+        _, item = typing.get_args(kind)
+        if not isinstance(value, dict):
+            raise GankitError(f"config key {key} must be a table, e.g. {{ age = \"integer\" }}, got {value!r}")
+        return {str(k): _coerce(v, item, f"{key}.{k}") for k, v in value.items()}
     if origin is list:
         (item,) = typing.get_args(kind)
         if not isinstance(value, list):
@@ -304,11 +335,14 @@ def apply_override(raw: dict[str, Any], item: str) -> None:
     # Check the path exists in the schema before writing, so a typo names itself.
     cls: Any = Config
     for i, part in enumerate(parts):
+        if typing.get_origin(cls) is dict and i == len(parts) - 1:  # data.columns.age=integer
+            cls = typing.get_args(cls)[1]
+            break
         fields = {f.name: f for f in dataclasses.fields(cls)} if dataclasses.is_dataclass(cls) else {}
         if part not in fields:
             raise GankitError(f"unknown config key {key} (see a file in configs/ for the keys)")
         cls = typing.get_type_hints(cls)[part]
-        if i < len(parts) - 1 and not dataclasses.is_dataclass(cls):
+        if i < len(parts) - 1 and not dataclasses.is_dataclass(cls) and typing.get_origin(cls) is not dict:
             raise GankitError(f"unknown config key {key} ({'.'.join(parts[:i + 1])} has no sub-keys)")
     if dataclasses.is_dataclass(cls):
         raise GankitError(f"config key {key} is a section; set one of its keys, e.g. {key}.{dataclasses.fields(cls)[0].name}=...")

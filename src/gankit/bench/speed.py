@@ -60,7 +60,7 @@ QUALITY_MARKS = [150, 300, 600]
 FAST_CONFIG = "fast-fashion-mnist.toml"
 EVAL_METRICS = ["parzen", "fd", "kid", "prdc"]
 SECTION_ORDER = ["machine", "paper", "ablation", "batch", "nets", "configs", "distributed", "quality", "images",
-                 "images-tuning", "modes", "evaluation", "folder-features", "folder-scale", "reproduce"]
+                 "images-tuning", "modes", "evaluation", "folder-features", "folder-scale", "tables", "reproduce"]
 
 
 # --- measuring, each in a child process -----------------------------------------------------------
@@ -530,11 +530,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", default=str(ROOT / "BENCHMARKS.md"))
     p.add_argument("--seconds", type=float, default=10.0, help="measuring time per figure")
     p.add_argument("--sections", default="machine,paper,ablation,batch,nets,configs,distributed,quality,images,evaluation,"
-                                         "folder-features,folder-scale",
+                                         "folder-features,folder-scale,tables",
                    help="which sections to measure (the others in --out are kept)")
     p.add_argument("--processes", default="1,2", help="process counts for the distributed section")
     p.add_argument("--quick", action="store_true", help="2 s per figure, no batch sweep, quality marks 20,40 s, "
-                                                        "images marks 5,10 s")
+                                                        "images marks 5,10 s, CTGAN and TVAE for 1 epoch")
+    p.add_argument("--tables", default="", help="tables section: comma-separated table names (default: all; "
+                                               "see gankit/bench/tables.py)")
     p.add_argument("--child", help=argparse.SUPPRESS)
     a = p.parse_args(argv)
     if a.child:
@@ -593,12 +595,18 @@ def main(argv: list[str] | None = None) -> int:
                 if name == "folder-features" else
                 folder_bench.section_scale(n=2000 if a.quick else 100_000, side=32 if a.quick else 128,
                                            steps=20 if a.quick else 50))
+        elif name == "tables":
+            from .tables import run_section
+
+            sections[name] = header(command) + run_section(command, FIGURES, epochs=1 if a.quick else None,
+                                                           tables=a.tables)
         else:
             print(f"bench: unknown section {name!r}", file=sys.stderr)
             return 2
         write_sections(a.out, sections)  # after each section, so a long run keeps what it measured
     sections["reproduce"] = ["## Reproduce", "", "```", "make bench                      # every section above, ~2 h on 2 cores (images: ~80 min)",
                              "python -m gankit.bench --sections paper,nets   # some of them",
+                             "python -m gankit.bench --sections tables       # gankit beside CTGAN and TVAE (pip install 'gankit[bench]')",
                              "gankit bench modes              # the mode-collapse benchmark", "```"]
     write_sections(a.out, sections)
     print(f"bench: wrote {a.out}", file=sys.stderr)

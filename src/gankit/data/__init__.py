@@ -7,12 +7,14 @@ uint8 and memory-mapped (`folder.py`); `pixels(x)` turns a batch of them into fl
 - `dataset.py`: `Dataset` (splits, shape, kind, labels, what sampling needs) and `Probe`;
 - `toy.py` (gauss1d, ring8, grid25), `digits.py`, `idx.py` (fashion-mnist, mnist),
   `cifar.py` (cifar10, through a restricted unpickler), `folder.py` (folder:PATH),
-  `tabular.py` (csv:PATH, heights), `stacked.py` (stacked-* : three images in three channels).
+  `tabular.py` (heights), `stacked.py` (stacked-* : three images in three channels);
+- `table/`: csv:PATH, tables as people have them (type inference, the column transformer,
+  training-by-sampling).
 """
 
 from __future__ import annotations
 
-from . import cifar, digits, folder, idx, stacked, tabular, toy  # noqa: F401  (each registers its sources)
+from . import cifar, digits, folder, idx, stacked, table, tabular, toy  # noqa: F401  (each registers its sources)
 from .dataset import Dataset, Probe, pixels
 from .registry import SOURCES, Source, listing, load, names, probe, register, source
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from typing import Any
 
 import torch
 
@@ -22,10 +23,11 @@ class Dataset:
     """Whole splits as tensors.
 
     `kind` is "image" (N×C×H×W: float32 in [0, 1], or uint8 0..255 where the source keeps its
-    pixels as stored, e.g. a folder's memory-mapped cache; `pixels(x)` turns either into floats)
-    or "points" (N×D float32 in training units).
-    Training units are the data's own units for toy sets; tabular data is standardized, and
-    `shift`/`scale` map back: data = train_units * scale + shift.
+    pixels as stored, e.g. a folder's memory-mapped cache; `pixels(x)` turns either into floats),
+    "points" (N×D float32 in training units) or "table" (N×E float32: each row as its column
+    transformer encodes it, `table`). Training units are the data's own units for toy sets;
+    `heights` is standardized, and `shift`/`scale` map back: data = train_units * scale + shift.
+    A table's rows come back as codes, one float per column (`gankit.data.table.codec`).
     """
 
     name: str
@@ -46,6 +48,7 @@ class Dataset:
     mode_std: float = 0.0
     stacked_from: "Dataset | None" = None  # stacked sets: the labelled set whose images are the channels
     fingerprint: str = ""  # a hash of the source's content where it has one (folders: files, sizes, mtimes)
+    table: Any = None  # tables: gankit.data.table.TableData (the fitted column transformer, each split's codes)
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -67,9 +70,23 @@ class Dataset:
         for i in range(0, len(x), chunk):
             total += x[i:i + chunk].sum(0, dtype=torch.float64)
         return (total / (255.0 * max(len(x), 1))).float()
+    @property
+    def sample_shape(self) -> tuple[int, ...]:
+        """Shape of one sample in data units: a table's row has one value per column."""
+        return (len(self.columns),) if self.kind == "table" else self.shape
+
+    @property
+    def layout(self) -> dict | None:
+        """Tables: where each column sits in G's output (what the nets are built for)."""
+        return self.table.codec.layout() if self.table is not None else None
 
     def to_data_units(self, x: torch.Tensor) -> torch.Tensor:
-        """Map generator output (training units) to the data's own units."""
+        """Map generator output (training units) to the data's own units; a table's own splits
+        come back as their exact codes."""
+        if self.table is not None:
+            for split in ("train", "val", "test"):
+                if x is getattr(self, split):
+                    return torch.from_numpy(self.table.codes[split])
         return to_data_units(x, self.info())
 
     def info(self) -> dict:
@@ -86,6 +103,7 @@ class Dataset:
             # (a JSON list in a string, since a checkpoint holds only tensors, numbers and strings).
             "num_classes": int(self.num_classes),
             "class_names": json.dumps(self.names()),
+            **({"table": self.table.codec.state()} if self.table is not None else {}),
         }
 
     def names(self) -> list[str]:
@@ -105,9 +123,14 @@ def pixels(x: torch.Tensor) -> torch.Tensor:
 def to_data_units(x: torch.Tensor, info: dict) -> torch.Tensor:
     """Generator output (training units) -> the data's own units, from a data info dict
     (`Dataset.info()`, kept in every checkpoint): images clamped to [0, 1], points scaled back,
-    x * scale + shift. The one place this mapping lives."""
+    x * scale + shift, a table's encoded rows decoded to codes (float64, NaN blank). The one
+    place this mapping lives."""
     if info["kind"] == "image":
         return x.clamp(0, 1)
+    if info["kind"] == "table":
+        from .table.codec import TableCodec
+
+        return TableCodec.from_state(info["table"]).decode(x)
     scale = info.get("scale")
     if scale is not None and scale.numel():
         return x * scale.to(x) + info["shift"].to(x)

@@ -19,14 +19,19 @@ from .dataset import Dataset, Probe
 
 Loader = Callable[[DataConfig], Dataset]
 Prober = Callable[[DataConfig], Probe]
+Restorer = Callable[[DataConfig, dict], Dataset]
 
 
 @dataclass(frozen=True)
 class Source:
-    """One data source: how to load it, and how to probe it cheaply."""
+    """One data source: how to load it, and how to probe it cheaply. A source whose loading fits
+    something to the data (a table's column transformer) also says how to load it again with
+    what a run's checkpoint kept (`restore(config, data info)`), so a resumed run sees its data
+    exactly as it trained on it."""
 
     load: Loader
     probe: Prober
+    restore: Restorer | None = None
 
 
 def _is_source(entry: object) -> str | None:
@@ -36,10 +41,10 @@ def _is_source(entry: object) -> str | None:
 SOURCES: Registry[Source] = Registry("data set", group="gankit.data", check=_is_source)
 
 
-def register(name: str, loader: Loader, probe: Prober) -> Source:
+def register(name: str, loader: Loader, probe: Prober, restore: Restorer | None = None) -> Source:
     """Register a data set by exact name (`ring8`) or, ending in ':', by prefix (`csv:`).
     A name registered twice is an error, never a silent replacement of the first loader."""
-    return SOURCES.register(name, Source(loader, probe))
+    return SOURCES.register(name, Source(loader, probe, restore))
 
 
 def _prefixes() -> list[str]:
@@ -61,9 +66,14 @@ def source(name: str) -> Source:
     raise GankitError(f"unknown data set {name!r} (known: {', '.join(names())}; see `gankit datasets`)")
 
 
-def load(cfg: DataConfig) -> Dataset:
-    """Load the data set a config names, or raise GankitError saying why it cannot be had."""
-    return source(cfg.name).load(cfg)
+def load(cfg: DataConfig, fitted: dict | None = None) -> Dataset:
+    """Load the data set a config names, or raise GankitError saying why it cannot be had.
+    `fitted` is a checkpoint's data info: a source that fits something to its data restores it
+    from there instead of fitting again."""
+    src = source(cfg.name)
+    if fitted is not None and src.restore is not None:
+        return src.restore(cfg, fitted)
+    return src.load(cfg)
 
 
 def probe(cfg: DataConfig) -> Probe:

@@ -1,8 +1,12 @@
-"""Tabular data: `csv:PATH` (optionally `csv:PATH#col1,col2`) and the built-in `heights`.
+"""The built-in `heights`, and `csv:PATH` as gankit 0.2 read it (numbers only).
 
 Both are kind "points" and standardized for training: each column has the training split's mean
 subtracted and is divided by its standard deviation, and `Dataset.shift`/`scale` (mean, std) map
 generator output back to the data's own units, under the data's own column names.
+
+`csv:PATH` is now a table of any columns (`gankit.data.table`); `load_csv` here still loads a
+numeric CSV the old way for runs trained before tables, so their checkpoints resume
+(`table.source.restore_csv`).
 """
 
 from __future__ import annotations
@@ -122,12 +126,7 @@ def read_csv(path: Path, selected: list[str] | None = None) -> tuple[list[str], 
 
 def _check_header(path: Path, names: list[str]) -> None:
     """A header that is all numbers means the file has none: say so instead of eating a row."""
-    def is_number(s: str) -> bool:
-        try:
-            float(s)
-            return True
-        except ValueError:
-            return False
+    from .table.read import is_number
 
     if all(is_number(h) for h in names):
         raise GankitError(f"{path} line 1 holds only numbers, but a header row of column names is required "
@@ -201,5 +200,4 @@ def _heights_probe(cfg: DataConfig) -> Probe:
     return Probe(True, "built in", f"{cfg.n or HEIGHTS_N} training heights in cm, generated: {groups}")
 
 
-register(PREFIX, load_csv, probe_csv)
 register("heights", load_heights, _heights_probe)

@@ -11,12 +11,13 @@ their provenance.
 - `modes.py`, `classes.py`, `class_accuracy.py`, `stacked.py`: which modes or classes samples reach;
 - `parzen.py`: the paper's Parzen-window log-likelihood; `tabular.py`: per-column scores;
 - `memorisation.py`: whether G copies: samples' nearest training images against held-out images';
-- `contrastive.py`: the feature net an unlabelled folder learns from its own images.
+- `contrastive.py`: the feature net an unlabelled folder learns from its own images;
+- `table.py`: tables' scores (SDMetrics' column shapes and pair trends, detection, ML efficacy, privacy).
 """
 
 from __future__ import annotations
 
-from . import class_accuracy, classes, fd, kid, memorisation, modes, parzen, prdc, stacked, tabular  # noqa: F401  (each registers)
+from . import class_accuracy, classes, fd, kid, memorisation, modes, parzen, prdc, stacked, table, tabular  # noqa: F401  (each registers)
 from .evaluation import TINY_REFERENCE, MetricResult, check_samples, evaluate, evaluate_each, flatten
 from .fd import frechet_distance
 from .features import features

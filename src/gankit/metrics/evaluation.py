@@ -105,13 +105,14 @@ def as_samples(samples) -> torch.Tensor:
 
 
 def check_samples(x: torch.Tensor, dataset: Any) -> None:
-    """Refuse samples whose layout does not match the data set, or that hold NaN/inf."""
-    want = tuple(dataset.shape)
+    """Refuse samples whose layout does not match the data set, or that hold NaN/inf (a table's
+    blanks are NaN, and allowed)."""
+    want = tuple(getattr(dataset, "sample_shape", dataset.shape))
     if x.ndim != len(want) + 1 or tuple(x.shape[1:]) != want:
         raise GankitError(f"samples have shape {tuple(x.shape)}, but {dataset.name} needs N×{'×'.join(map(str, want))}")
     if len(x) < 2:
         raise GankitError(f"need at least 2 samples to evaluate, got {len(x)}")
-    if not torch.isfinite(x).all():
+    if not (torch.isfinite(x) | (torch.isnan(x) & (dataset.kind == "table"))).all():
         raise GankitError("samples hold NaN or inf values (regenerate them with `gankit sample`)")
 
 

@@ -110,6 +110,7 @@ def parzen(samples, val, test, sigmas=SIGMAS, chunk: int | None = None,
             "validation split as small")
 def compute(ctx: EvalContext) -> dict:
     from ..data.dataset import pixels, to_data_units
+    from ..data.table.columns import Numeric
 
     ds = ctx.dataset
     test = ds.test if ds.test is not None else ds.val
@@ -118,7 +119,10 @@ def compute(ctx: EvalContext) -> dict:
     if test is None:
         raise GankitError(f"metric parzen needs a test or validation split, and {ds.name} has neither")
     ctx.used_reference(len(test))
-    if ds.kind != "points":
+    if ds.kind == "table" and not all(isinstance(c, Numeric) and not c.blank for c in ds.table.codec.columns):
+        raise GankitError(f"metric parzen needs a table of numbers without blanks; {ds.name} has categories or "
+                          "blanks (use --metrics table)")
+    if ds.kind == "image":
         out, grid = parzen(ctx.samples, pixels(val), pixels(test), device=ctx.device), SIGMAS
     else:
         info = ds.info()

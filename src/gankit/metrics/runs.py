@@ -59,7 +59,8 @@ def evaluate_run(run: str | Path, names: str | list[str], samples: str | Path | 
     cfg = config_mod.from_dict(raw)
     kept_path = check_output(run / "metrics.json", force=force, own=gankit_json, data=cfg.data,
                              what="")
-    dataset = data.load(cfg.data)
+    # the data as the run saw it: a table through the column transformer its checkpoint kept
+    dataset = data.load(cfg.data, fitted=state.get("data"))
     changed = fingerprint.changes(state.get("data_fingerprint"), fingerprint.fingerprint(cfg.data, dataset))
     if changed and not allow_data_change:
         raise GankitError(f"the data of {run} changed since its checkpoint (step {int(state['step'])}): "

@@ -8,6 +8,7 @@ a *logit* (D(x) = sigmoid(logit)), so the losses can stay numerically stable.
 - `prior.py`: the noise prior p_z (`model.prior`);
 - one module per family: `mlp.py` (mlp, maxout), `paper.py` (the paper's MNIST nets), `conv.py`;
   nets that grow with the image side (16-512): `dcgan.py`, `resnet.py`, `light.py`, sharing `scaled.py`;
+  `table.py` (tables: residual nets, and any family's G(z, c) and D(x, c) for a table's layout);
 - `conditional.py`: G(z, c) and the projection D(x, c) around any family;
 - `remedies.py`: what wraps any D against mode collapse (minibatch std, packing, spectral norm).
 
@@ -22,7 +23,7 @@ from typing import TYPE_CHECKING
 import torch
 from torch import nn
 
-from . import conv, dcgan, light, mlp, paper, resnet  # noqa: F401  (each registers its family)
+from . import conv, dcgan, light, mlp, paper, resnet, table  # noqa: F401  (each registers its family)
 from .conditional import ConditionalGenerator, ProjectionDiscriminator, check_num_classes
 from .conv import ConditionalConvGenerator, ConvDiscriminator, ConvGenerator
 from .dcgan import DCGANDiscriminator, DCGANGenerator
@@ -68,10 +69,13 @@ def notes(cfg: ModelConfig) -> list[str]:
 
 
 def build_generator(cfg: ModelConfig, shape: tuple[int, ...], kind: str,
-                    pixel_mean: torch.Tensor | None = None, num_classes: int = 0) -> nn.Module:
+                    pixel_mean: torch.Tensor | None = None, num_classes: int = 0, layout: dict | None = None) -> nn.Module:
     """G for one example shape; `pixel_mean` (images) sets the output bias where the net asks.
-    With `model.conditional`, G(z, c) also takes the class, one of `num_classes`."""
+    With `model.conditional`, G(z, c) also takes the class, one of `num_classes`. A table
+    (kind "table") gives its `layout`: G(z, c) then takes its conditional vector."""
     fam, shape = family(cfg.g, "generator", "model.g"), tuple(shape)
+    if kind == "table":
+        return table.build_generator(fam, cfg, shape, layout)
     if not cfg.conditional:
         return fam.generator(cfg, shape, kind, pixel_mean)
     check_num_classes(num_classes)
@@ -81,11 +85,14 @@ def build_generator(cfg: ModelConfig, shape: tuple[int, ...], kind: str,
     return ConditionalGenerator(fam.generator(wider, shape, kind, pixel_mean), num_classes)
 
 
-def build_discriminator(cfg: ModelConfig, shape: tuple[int, ...], kind: str, num_classes: int = 0) -> nn.Module:
+def build_discriminator(cfg: ModelConfig, shape: tuple[int, ...], kind: str, num_classes: int = 0,
+                        layout: dict | None = None) -> nn.Module:
     """D for one example shape, with the config's remedies: packing (D's input is `pack`
     examples), a minibatch-std feature, spectral normalization; with `model.conditional`, a
-    projection discriminator D(x, c)."""
+    projection discriminator D(x, c); for a table, D(x, c) of its conditional vector."""
     shape = tuple(shape)
+    if kind == "table":
+        return table.build_discriminator(family(cfg.d, "discriminator", "model.d"), cfg, shape, layout)
     pack = getattr(cfg, "pack", 1)
     D = family(cfg.d, "discriminator", "model.d").discriminator(cfg, (pack * shape[0], *shape[1:]), kind)
     if getattr(cfg, "minibatch_std", 0):

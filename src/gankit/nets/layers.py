@@ -54,13 +54,16 @@ class MaskSource:
     def __init__(self, gen: torch.Generator, rank=None):
         self.gen, self.rank, self.segments = gen, rank or SINGLE, 1
 
-    def keep_mask(self, shape: torch.Size, keep: float, like: torch.Tensor) -> torch.Tensor:
-        """A 0 or 1/keep tensor of `shape` (this rank's rows) on `like`'s device and dtype."""
+    def uniform(self, shape: torch.Size) -> torch.Tensor:
+        """U[0, 1) draws of `shape` (this rank's rows of the global batch), on the CPU."""
         rows = shape[0] // self.segments * self.rank.world_size
         parts = [self.rank.take(torch.rand((rows, *shape[1:]), generator=self.gen)) for _ in range(self.segments)]
-        u = parts[0] if len(parts) == 1 else torch.cat(parts)
+        return parts[0] if len(parts) == 1 else torch.cat(parts)
+
+    def keep_mask(self, shape: torch.Size, keep: float, like: torch.Tensor) -> torch.Tensor:
+        """A 0 or 1/keep tensor of `shape` (this rank's rows) on `like`'s device and dtype."""
         # In place on the uniform draws: u < keep as 0/1, scaled; no extra temporaries.
-        return u.lt_(keep).mul_(1.0 / keep).to(device=like.device, dtype=like.dtype, non_blocking=True)
+        return self.uniform(shape).lt_(keep).mul_(1.0 / keep).to(device=like.device, dtype=like.dtype, non_blocking=True)
 
 
 class Dropout(nn.Module):
@@ -84,9 +87,12 @@ class Dropout(nn.Module):
         return f"p={self.p}"
 
 
-def dropout_layers(*modules: nn.Module) -> list[Dropout]:
-    """Every gankit Dropout in the modules, in a fixed order (the order of their sources)."""
-    return [m for module in modules for m in module.modules() if isinstance(m, Dropout)]
+def dropout_layers(*modules: nn.Module) -> list[nn.Module]:
+    """Every gankit Dropout in the modules, and every other layer that draws the run's noise
+    through a MaskSource (`draws_noise = True`, e.g. a table G's Gumbel softmax), in a fixed
+    order (the order of their sources)."""
+    return [m for module in modules for m in module.modules()
+            if isinstance(m, Dropout) or getattr(m, "draws_noise", False)]
 
 
 @contextlib.contextmanager

@@ -18,13 +18,14 @@ from . import curves
 from .memorisation import FIGURE, memorisation_figure
 
 
-FIGURES = ("curves.png", "samples.png", *PAPER_FIGURES, FIGURE)  # what RUN/figures/ may hold of gankit's
+FIGURES = ("curves.png", "samples.png", *PAPER_FIGURES, FIGURE, "pair-trends.png")  # what RUN/figures/ may hold of gankit's
 
 
 def make_figures(run: str | Path, ema: bool | None = None, force: bool = False) -> list[Path]:
     """Training curves and a sample picture for every run, then the paper's figures that the
     run's data kind allows (Figure 1 and saturation for 1-D runs, Figures 2–3 for images), and
-    for images the memorisation check (samples beside their nearest training images in features).
+    for images the memorisation check (samples beside their nearest training images in features),
+    or a table's pair-trend heat map.
     The generator and the data set are loaded once and shared by every figure. A figure file
     gankit did not make is replaced only with `force` (checked for all before any is drawn)."""
     run = Path(run)
@@ -36,13 +37,18 @@ def make_figures(run: str | Path, ema: bool | None = None, force: bool = False) 
         check_output(out / name, force=force, own=gankit_png, data=G.config.data, what="")
     writable_folder(out)
     written = [curves.save_curves(run, out / "curves.png", curves.run_loss(G.config))]
-    dataset = data.load(G.config.data)
+    dataset = data.load(G.config.data, fitted=G.info)  # a table through its checkpoint's transformer
     if G.conditional:
         x, rows = _class_samples(G)
     else:
         x, rows = torch.from_numpy(G.draw(64 if G.kind == "image" else 2000, seed=0)), None
     title = f"step {G.step}{' (EMA weights)' if G.ema else ''}"
     written.append(write_file(out / "samples.png", plots.samples_png(x, dataset, title=title, row_names=rows)))
+    if dataset.kind == "table":  # the paper's figures are for images and 1-D data
+        from .table_figures import save_pair_trends
+
+        return written + [save_pair_trends(dataset.table.codes["train"], x.double().numpy(), dataset.table.codec,
+                                           out / "pair-trends.png", f"pair trends, {title}")]
     written += paper_figures(run, G=G, dataset=dataset)
     if G.kind == "image":
         try:

@@ -30,7 +30,8 @@ from . import curves, memorisation
 
 MAX_SAMPLE_PICTURES = 12  # sample pictures over time: evenly spaced, always the last
 FIGURE_NOTES = {
-    "samples.png": "Samples of the latest checkpoint (for points: every column's histogram and every pair's scatter, over the data).",
+    "samples.png": "Samples of the latest checkpoint (for points: every column's histogram and every pair's scatter, over the data; for tables: each column's histogram or bars beside the data's).",
+    "pair-trends.png": "Tables: how far each column pair's trend in the samples is from the data's (1 - SDMetrics' pair score; 0 is kept).",
     "figure1.png": "The paper's Figure 1: p_data, p_g, D and D* through training, with the map z -> x = G(z).",
     "saturation.png": "Gradient norm of G's loss through training: the minimax loss saturates where D rejects samples.",
     "nearest.png": "The paper's Figure 2: samples beside their nearest training images (not copies, if they differ).",

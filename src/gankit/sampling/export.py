@@ -53,6 +53,9 @@ def export_onnx(run: str | Path, out: str | Path, which: str = "latest",
         raise GankitError(f"gankit export needs the onnx extra ({e.name} is not installed): "
                           "pip install 'gankit[onnx]'") from None
     G = load_generator(run, which, ema=ema, device="cpu")
+    if G.kind == "table":
+        raise GankitError(f"gankit export writes image and points generators; {run} is a table run (its G draws "
+                          "categories and decodes them to the data's spellings): sample it with gankit sample --out .csv/.parquet")
     check_output(out, force=force, data=G.config.data)
     writable_folder(out.parent)
     module = DataUnitGenerator(G).eval()

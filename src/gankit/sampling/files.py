@@ -2,7 +2,9 @@
 
 - `.npy`: float32, images N×C×H×W in [0, 1], points N×D in the data's units. Written in batches
   straight into the file (memory bounded by a batch, not by N), after checking the disk has room.
-- `.csv`: points only, a header of the data's column names, then one row per sample.
+- `.csv`: points and tables, a header of the data's column names, then one row per sample; a
+  table's rows are spelled as the data was (table_files.py);
+- `.parquet`: tables, typed columns (table_files.py);
 - `.png`: images only, a grid of the samples.
 
 Every file is written beside its target under a temporary name and renamed when complete, so a
@@ -26,7 +28,7 @@ from ..errors import GankitError
 from .generator import Generator, check_seed
 from .outputs import check_output, png_bytes, write_file
 
-FORMATS = (".npy", ".csv", ".png")
+FORMATS = (".npy", ".csv", ".png", ".parquet")
 MAX_GRID = 4096  # images in one .png grid
 CSV_BYTES_PER_VALUE = 16  # "%.9g" and a comma, for the free-space check
 
@@ -36,24 +38,34 @@ def check_out(out: str | Path, kind: str | None = None) -> Path:
     out = Path(out)
     suffix = out.suffix.lower()
     if suffix not in FORMATS:
-        raise GankitError(f"--out {out} must end in .npy (an array), .png (an image grid) or .csv (a table)")
+        raise GankitError(f"--out {out} must end in .npy (an array), .png (an image grid), .csv or .parquet (a table)")
     if kind is not None and suffix == ".png" and kind != "image":
         raise GankitError(f"--out {out}: a .png grid is for image runs, and this run models {kind} "
                           "(write .npy or .csv; `gankit figures RUN` draws points)")
-    if kind is not None and suffix == ".csv" and kind != "points":
+    if kind is not None and suffix == ".csv" and kind not in ("points", "table"):
         raise GankitError(f"--out {out}: a .csv table is for points data, and this run models images (write .npy or .png)")
+    if kind is not None and suffix == ".parquet" and kind != "table":
+        raise GankitError(f"--out {out}: .parquet is for table runs (csv:PATH), and this run models {kind} "
+                          "(write .npy" + (" or .csv)" if kind == "points" else " or .png)"))
     return out
 
 
 def write_samples(G: Generator, n: int, out: str | Path, seed: int = 0, c: int | None = None,
-                  force: bool = False) -> Path:
-    """Draw n samples from G with `seed` (and class c) and write them to `out` in its format;
-    an existing `out` is replaced only with `force`, and never when the run trains on it."""
+                  force: bool = False, where: dict | None = None) -> Path:
+    """Draw n samples from G with `seed` (and class c; a table run: rows honouring `where`) and
+    write them to `out` in its format; an existing `out` is replaced only with `force`, and never
+    when the run trains on it."""
     if n < 1:
         raise GankitError(f"--n must be a positive number of samples, got {n}")
     check_seed(seed)
     out = check_output(check_out(out, G.kind), force=force, data=G.config.data)
     suffix = out.suffix.lower()
+    if G.table is not None:
+        from . import table_files
+
+        where = table_files.checked_where(G, where)
+        if suffix in (".csv", ".parquet"):
+            return table_files.write(G, n, out, seed, where, lambda path, nbytes, fill: write_file(path, fill, nbytes))
     if suffix == ".png":
         if n > MAX_GRID:
             raise GankitError(f"--n {n}: a .png grid holds at most {MAX_GRID} images (lower --n, or write .npy)")
@@ -65,7 +77,7 @@ def write_samples(G: Generator, n: int, out: str | Path, seed: int = 0, c: int |
     if suffix == ".npy":
         header = _npy_header(n, G.shape)
         return write_file(out,
-                          lambda f: (f.write(header), _stream(G, n, seed, c, lambda x: f.write(x.tobytes()))),
+                          lambda f: (f.write(header), _stream(G, n, seed, c, lambda x: f.write(x.tobytes()), where)),
                           len(header) + 4 * n * per_row)
     columns = G.columns
 
@@ -77,9 +89,10 @@ def write_samples(G: Generator, n: int, out: str | Path, seed: int = 0, c: int |
     return write_file(out, write_csv, n * per_row * CSV_BYTES_PER_VALUE)
 
 
-def _stream(G: Generator, n: int, seed: int, c: int | None, write: Callable[[np.ndarray], object]) -> None:
+def _stream(G: Generator, n: int, seed: int, c: int | None, write: Callable[[np.ndarray], object],
+            where: dict | None = None) -> None:
     with Progress(n, f"sampling {n} from {G.where}", "sample", announce=n >= 1_000_000) as bar:
-        for x in G.batches(n, seed, c):
+        for x in G.batches(n, seed, c, where=where):
             write(np.ascontiguousarray(x.numpy(), dtype="<f4"))
             bar.update(len(x))
 

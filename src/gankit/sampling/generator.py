@@ -14,6 +14,10 @@ b*BLOCK .. (b+1)*BLOCK-1 is block b, a full block drawn from its own torch gener
 even its arithmetic does not depend on n (a matrix product of 1 or 2 rows takes another kernel).
 With a Gaussian prior, `truncation=ψ` in (0, 1] applies the truncation trick to z
 (`nets.prior.truncate`), after it is drawn, so sample i of a seed is still a function of (seed, i, ψ).
+A table run (csv:PATH) gives one value per column (numbers, category indices, NaN for blanks;
+`G.frame` gives the rows as the data was) and takes conditions, `where={"sex": "female"}`
+(table.py); the Gumbel noise its G draws beyond z comes, per CHUNK-row slice, from a generator
+seeded from (seed, slice), so its rows too depend only on (seed, i).
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from ..device import resolve_device
 from ..errors import GankitError, brief
 from ..nets.prior import check_truncation, truncate
 from .run import open_checkpoint
+from . import table as table_mod
 
 BLOCK = 1000  # samples per noise block: block b of a seed is drawn whole from its own generator
 CHUNK = 100  # rows per forward pass of seeded sampling, aligned to the blocks (BLOCK is a multiple)
@@ -47,10 +52,12 @@ def check_seed(seed: int) -> int:
     return int(seed)
 
 
-def block_seed(seed: int, block: int) -> int:
+def block_seed(seed: int, block: int, stream: str = "") -> int:
     """The seed of block `block` of `seed`'s noise: numpy's SeedSequence mixes the two into 64 bits,
-    so neighbouring seeds and blocks get unrelated streams."""
-    state = np.random.SeedSequence(check_seed(seed), spawn_key=(int(block),)).generate_state(1, np.uint64)
+    so neighbouring seeds and blocks get unrelated streams. Another `stream` (e.g. "table": a table
+    G's own noise per slice) gets streams unrelated to z's."""
+    key = (int(block),) if not stream else (int(block), int.from_bytes(stream.encode(), "little"))
+    state = np.random.SeedSequence(check_seed(seed), spawn_key=key).generate_state(1, np.uint64)
     return int(state[0])
 
 
@@ -93,8 +100,11 @@ class Generator(nn.Module):
         if self.conditional and self.num_classes < 1:
             raise GankitError(f"{where} is conditional but its checkpoint does not say how many classes "
                               "(data num_classes); it was not written by this gankit")
-        names = [c for c in str(info.get("columns", "")).split(",") if c]
-        dim = self.shape[0] if self.kind == "points" and len(self.shape) == 1 else 0
+        self.table = table_mod.codec(info)  # tables: the column transformer; a sample has a value per column
+        if self.table is not None:
+            self.shape = (len(self.table.names),)
+        names = self.table.names if self.table is not None else [c for c in str(info.get("columns", "")).split(",") if c]
+        dim = self.shape[0] if self.kind in ("points", "table") and len(self.shape) == 1 else 0
         self.columns = names if len(names) == dim else [f"x{j}" for j in range(dim)]
 
     @property
@@ -141,12 +151,15 @@ class Generator(nn.Module):
             z = self.noise(z)
         c = self.classes(len(z), c)
         z = truncate(z, self.config.model.prior, truncation)
+        table_mod.seed_net(self.net, None)  # a table G's own noise: torch's global RNG, like z here
         dev = self.device
         return generate(self.net, z.to(dev), self.info, None if c is None else c.to(dev), batch=BATCH)
 
     def batches(self, n: int, seed: int = 0, c: int | torch.Tensor | None = None,
-                batch: int = BATCH, truncation: float | None = None) -> Iterator[torch.Tensor]:
-        """Samples 0..n-1 of `seed`, `batch` at a time: memory bounded by the batch, not by n."""
+                batch: int = BATCH, truncation: float | None = None,
+                where: dict[str, str] | None = None) -> Iterator[torch.Tensor]:
+        """Samples 0..n-1 of `seed`, `batch` at a time: memory bounded by the batch, not by n.
+        A table run takes `where` ({column: value}): every row honours every condition."""
         self._check_n(n)
         check_seed(seed)
         truncation = self.truncation if truncation is None else truncation
@@ -157,14 +170,17 @@ class Generator(nn.Module):
                 raise GankitError(f"got {len(c)} class ids for {n} samples")
         if c is not None:  # a class out of range, or any class for an unconditional run, is refused before any work
             self.classes(1 if isinstance(c, int) else n, c)
+        where = table_mod.parse_where(where)
+        cond = table_mod.condition_vector(self, CHUNK, where)  # a bad condition fails before anything is drawn
         cache: dict[int, tuple[torch.Tensor, torch.Tensor | None]] = {}
         batch = max(int(batch), 1)
         for start in range(0, n, batch):
-            yield self._rows(start, min(start + batch, n), seed, c, cache, truncation)
+            yield self._rows(start, min(start + batch, n), seed, c, cache, truncation, cond)
 
     def _rows(self, start: int, stop: int, seed: int, c: int | torch.Tensor | None,
-              cache: dict, truncation: float | None = None) -> torch.Tensor:
-        """Samples start..stop-1 of `seed`, G run on the whole CHUNK-row slices that hold them."""
+              cache: dict, truncation: float | None = None, cond: torch.Tensor | None = None) -> torch.Tensor:
+        """Samples start..stop-1 of `seed`, G run on the whole CHUNK-row slices that hold them
+        (`cond`: a table's conditional vector for a slice, from `where`)."""
         out = []
         for k in range(start // CHUNK, (stop - 1) // CHUNK + 1):
             b, lo = divmod(k * CHUNK, BLOCK)
@@ -181,6 +197,10 @@ class Generator(nn.Module):
                 elif c is not None:  # given per sample; the rows past n keep their drawn class
                     given = c[first:first + CHUNK]
                     ids[:len(given)] = given
+            if cond is not None:
+                ids = cond
+            if self.table is not None:  # its G's own noise for slice k, drawn whole: a function of (seed, k)
+                table_mod.seed_net(self.net, torch.Generator().manual_seed(block_seed(seed, k, "table")))
             zs = truncate(z[lo:lo + CHUNK], self.config.model.prior, truncation)
             x = generate(self.net, zs.to(self.device), self.info,
                          None if ids is None else ids.to(self.device))
@@ -189,9 +209,20 @@ class Generator(nn.Module):
         return torch.cat(out)
 
     def draw(self, n: int, seed: int = 0, c: int | torch.Tensor | None = None, batch: int = BATCH,
-             truncation: float | None = None) -> np.ndarray:
+             truncation: float | None = None, where: dict[str, str] | None = None) -> np.ndarray:
         """Samples 0..n-1 of `seed` as one float32 array (see `gankit.sampling.files` to stream to disk)."""
-        return torch.cat(list(self.batches(n, seed, c, batch, truncation))).numpy().astype(np.float32, copy=False)
+        rows = self.batches(n, seed, c, batch, truncation, where)
+        return torch.cat(list(rows)).numpy().astype(np.float32, copy=False)
+
+    def frame(self, n: int, seed: int = 0, where: dict[str, str] | None = None, batch: int = BATCH):
+        """A table run's n rows from `seed` as the data was (a pandas DataFrame: its columns in
+        order, its spellings, integers as integers, booleans, blanks), each honouring `where`."""
+        import pandas as pd
+
+        if self.table is None:
+            raise GankitError(f"{self.where} is not a table run (csv:PATH); draw its samples with G.draw")
+        return pd.concat([self.table.to_frame(x.numpy()) for x in self.batches(n, seed, None, batch, where=where)],
+                         ignore_index=True)
 
     def truncated(self, psi: float | None) -> "Generator":
         """This generator with the truncation trick ψ applied to every draw (the same weights;
@@ -242,7 +273,8 @@ def generator_from_state(state: dict, checkpoint: str = "latest", *, ema: bool |
         raise GankitError(f"{where} has no EMA weights (G_ema) in its checkpoint; sample its trained G without asking for EMA")
     use_ema = has_ema if ema is None else bool(ema)
     shape = tuple(int(v) for v in info["shape"].tolist())
-    net = nets.build_generator(cfg.model, shape, info["kind"], num_classes=int(info.get("num_classes", 0)))
+    net = nets.build_generator(cfg.model, shape, info["kind"], num_classes=int(info.get("num_classes", 0)),
+                               layout=table_mod.layout(info))
     try:
         net.load_state_dict(state["G_ema" if use_ema else "G"])
     except RuntimeError as e:

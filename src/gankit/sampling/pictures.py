@@ -75,10 +75,13 @@ def samples_png(x: torch.Tensor, dataset, title: str = "", row_names: list[str] 
     if dataset.kind == "image":
         return png_bytes(class_grid(x, row_names) if row_names else image_grid(x[:64]), title=title)
     plt = pyplot()
-    real = dataset.to_data_units(dataset.train[:len(x)]).numpy()
-    columns = list(dataset.columns) if len(dataset.columns) == x.shape[1] else [f"x{j}" for j in range(x.shape[1])]
-    # Toy sets share one unit across columns (a ring is round); tabular columns each have their own.
-    fig = points_figure(real, x.numpy(), columns, title, same_units=dataset.scale is None)
+    if dataset.kind == "table":  # a panel per column: histograms and bars, blanks included
+        fig = table_figure(dataset.table.codes["train"], np.asarray(x, dtype=np.float64), dataset.table.codec, title)
+    else:
+        real = dataset.to_data_units(dataset.train[:len(x)]).numpy()
+        columns = list(dataset.columns) if len(dataset.columns) == x.shape[1] else [f"x{j}" for j in range(x.shape[1])]
+        # Toy sets share one unit across columns (a ring is round); tabular columns each have their own.
+        fig = points_figure(real, x.numpy(), columns, title, same_units=dataset.scale is None)
     try:
         return png_bytes(fig, dpi=100, title=title)
     finally:
@@ -162,3 +165,64 @@ def _compact(v: float) -> str:
         if a >= div:
             return f"{v / (1e3 if unit == 'k' else div):.4g}{unit}"
     return f"{v:.3g}"
+
+
+MAX_PANELS = 24  # columns in a table's picture
+
+
+def table_figure(real: np.ndarray, fake: np.ndarray, codec, title: str = ""):
+    """A table's samples: codes (N×D) of the data and of the samples -> one panel per column, a
+    histogram for a number, bars for a category (a blank is a bar of its own; a number's blanks
+    are said in its title)."""
+    from ..data.table.columns import Numeric
+
+    plt = pyplot()
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+    cols = codec.columns[:MAX_PANELS]
+    k = len(cols)
+    ncol = min(4, k)
+    nrow = math.ceil(k / ncol)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(3.6 * ncol, 2.7 * nrow + 0.6), squeeze=False)
+    for ax in axes.flat[k:]:
+        ax.axis("off")
+    for j, (c, ax) in enumerate(zip(cols, axes.flat)):
+        r, f = real[:, j], fake[:, j]
+        rb, fb = np.isnan(r).mean(), np.isnan(f).mean()
+        if isinstance(c, Numeric):
+            rv, fv = r[~np.isnan(r)], f[~np.isnan(f)]
+            lo, hi = _range(rv, fv if len(fv) else rv)
+            bins = np.arange(math.floor(lo), math.ceil(hi) + 2) - 0.5 if c.type == "integer" and hi - lo < 60 else np.linspace(lo, hi, 40)
+            ax.hist(rv, bins=bins, density=True, color="0.7")
+            if len(fv):
+                ax.hist(fv, bins=bins, density=True, histtype="step", lw=1.6, color="tab:green")
+            ax.set_yticks([])
+            ax.xaxis.set_major_locator(MaxNLocator(4))
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.4g}"))
+            note = f" (blank: data {rb:.0%}, samples {fb:.0%})" if c.blank else ""
+            ax.set_title(f"{c.name}{note}", fontsize=9)
+        else:
+            labels = list(c.categories) + (["(blank)"] if c.blank else [])
+            n = len(labels)
+            rc = np.bincount(np.where(np.isnan(r), n - 1, r).astype(int), minlength=n)[:n] / max(len(r), 1)
+            fc = np.bincount(np.where(np.isnan(f), n - 1, f).astype(int), minlength=n)[:n] / max(len(f), 1)
+            show = np.argsort(-rc)[:12]  # the most common values
+            x = np.arange(len(show))
+            ax.bar(x - 0.2, rc[show], 0.4, color="0.7")
+            ax.bar(x + 0.2, fc[show], 0.4, color="tab:green")
+            ax.set_xticks(x, [_short(labels[i]) for i in show], rotation=30 if len(show) > 3 else 0, ha="right" if len(show) > 3 else "center", fontsize=7)
+            more = f" (12 of {n} values)" if n > 12 else ""
+            ax.set_title(f"{c.name}{more}", fontsize=9)
+        ax.tick_params(labelsize=7)
+    from matplotlib.patches import Patch
+
+    handles = [Patch(color="0.7", label="data (training split)"), Patch(color="tab:green", label="samples")]
+    left = f"  (first {MAX_PANELS} of {len(codec.columns)} columns)" if len(codec.columns) > MAX_PANELS else ""
+    fig.suptitle(title + left, fontsize=10)
+    fig.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 1 - 0.35 / (2.7 * nrow + 0.6)), ncol=2,
+               frameon=False, fontsize=8)
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.7 / (2.7 * nrow + 0.6)))
+    return fig
+
+
+def _short(label: str, width: int = 14) -> str:
+    return label if len(label) <= width else label[: width - 1] + "…"

@@ -23,7 +23,7 @@ from ..losses.scores import Examples
 from ..losses.unrolled import Unrolled
 from ..sampling import classes as conditional
 from ..sampling.generator import generate
-from . import optim
+from . import optim, table_streams
 from . import precision as precision_mod
 from .ema import EMA
 from .meters import Meters
@@ -77,7 +77,8 @@ class Session:
         augment.parse(config.train.augment)
         # refuse a global batch that does not split evenly (over processes, packs, minibatch-std groups)
         nets.check_batch(config.model, rank.local_batch(config.train.batch_size))
-        self.dataset = data.load(config.data)
+        # a resumed run's data through what its checkpoint fitted (a table's column transformer)
+        self.dataset = data.load(config.data, fitted=state.get("data") if state is not None else None)
         if len(self.dataset.train) < 1:
             raise GankitError(f"data set {config.data.name} has no training examples")
         self.info = self.dataset.info()
@@ -90,9 +91,11 @@ class Session:
         self.num_classes = conditional.num_classes(config, self.dataset)  # 0 unless conditional
         torch.manual_seed(config.seed)  # the nets' initial weights come from here
         pixel_mean = self.dataset.pixel_mean() if self.dataset.kind == "image" else None
+        layout = self.dataset.layout  # tables: where each column sits in G's output
         self.raw_G = nets.build_generator(cfg, self.dataset.shape, self.dataset.kind, pixel_mean,
-                                          self.num_classes).to(self.device)
-        self.raw_D = nets.build_discriminator(cfg, self.dataset.shape, self.dataset.kind, self.num_classes).to(self.device)
+                                          self.num_classes, layout=layout).to(self.device)
+        self.raw_D = nets.build_discriminator(cfg, self.dataset.shape, self.dataset.kind, self.num_classes,
+                                              layout=layout).to(self.device)
         nets.check_batch_norm(self.raw_G, self.raw_D, config.train.batch_size, cfg.pack)  # BN statistics are global
         if config.channels_last and self.dataset.kind == "image":  # before the optimizers and G_ema copy the weights
             self.raw_G, self.raw_D = (n.to(memory_format=torch.channels_last) for n in (self.raw_G, self.raw_D))
@@ -111,9 +114,12 @@ class Session:
         if config.train.ema:  # G_ema follows G after every G step, so fit() stays the paper's loop
             self.ema = EMA(self.raw_G, config.train.ema)
             self.opt_G.register_step_post_hook(lambda *_: self.ema.update(self.raw_G, self.step + 1))
-        labels = self.dataset.train_labels if self.num_classes else None
-        self.batches = Batches(self.dataset.train, config.seed, labels=labels, rank=rank, device=self.device)
-        self.z_stream = Noise(cfg.prior, cfg.z_dim, config.seed, self.device, rank=rank, num_classes=self.num_classes)
+        if self.dataset.kind == "table":  # real rows and noise with the conditional vector
+            self.batches, self.z_stream = table_streams.build(self.dataset, config, self.device, rank)
+        else:
+            labels = self.dataset.train_labels if self.num_classes else None
+            self.batches = Batches(self.dataset.train, config.seed, labels=labels, rank=rank, device=self.device)
+            self.z_stream = Noise(cfg.prior, cfg.z_dim, config.seed, self.device, rank=rank, num_classes=self.num_classes)
         self.dropouts = nets.dropout_layers(self.raw_G, self.raw_D)
         for i, layer in enumerate(self.dropouts):
             layer.source = nets.MaskSource(dropout_generator(config.seed, i), rank)

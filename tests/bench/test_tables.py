@@ -1,0 +1,32 @@
+"""bench/tables.py: the Tables section runs end to end on a real table with tiny budgets (CTGAN
+and TVAE for one epoch), and says what it measured."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from gankit.bench import tables as B
+
+
+@pytest.mark.slow
+def test_the_tables_section_runs_with_tiny_budgets(tmp_path):
+    pytest.importorskip("ctgan")
+    pytest.importorskip("palmerpenguins")
+    res = B.measure([B.TABLES[0]], epochs=1, log=lambda s: None)
+    (r,) = res
+    assert set(r["results"]) == {"held-out rows", "CTGAN", "TVAE", "gankit"}
+    assert r["rows"] + r["holdout"] == 342 and r["columns"] == 8  # the two penguins without numbers left out
+    for who, s in r["results"].items():
+        for key in ("column_shapes", "pair_trends", "detection_auc", "ml"):
+            assert 0 <= s[key] <= 1 and not math.isnan(s[key]), (who, key)
+    assert r["results"]["held-out rows"]["ml"] > 0.9  # trees on real rows predict species
+    g = r["results"]["gankit"]
+    assert g["steps"] >= 1 and g["fit_s"] <= r["budget_s"] + 10
+    lines = B.section(res, "python -m gankit.bench --sections tables --quick")
+    text = "\n".join(lines)
+    assert "### penguins (palmerpenguins: 240 training rows, 102 held out, 8 columns; target species)" in text
+    assert text.count("| gankit |") == 1 and "Goal (gankit at least the better of CTGAN and TVAE" in text
+    path = B.figure(res, tmp_path / "t.png")
+    assert path.stat().st_size > 1000
