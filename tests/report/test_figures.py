@@ -18,6 +18,7 @@ def test_a_folder_warning_is_printed_once(tmp_path, capsys):
         Image.fromarray(rng.integers(0, 255, (8, 8), dtype=np.uint8)).save(folder / f"{i}.png")
     (folder / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\nnope")
     cfg = config.load(CONFIGS / "digits.toml", [f"data.name=folder:{folder}", "data.size=8", "train.steps=4",
+                                                "train.batch_size=16",
                                                 "train.log_every=2", "train.sample_every=0", "threads=1"])
     train(cfg, tmp_path / "r", quiet=True)
     capsys.readouterr()
