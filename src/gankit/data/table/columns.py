@@ -441,7 +441,7 @@ class Discrete:
             bad = keys[idx.index(-1)]
             shown = ", ".join(self.categories[:20]) + (", ..." if len(self.categories) > 20 else "")
             raise GankitError(f"{source} column {self.name!r} holds {bad!r}, which the run was not trained on "
-                              f"(its values: {shown})")
+                              f"(its values: {shown}); restore the data the run was trained on, or train a new run on it")
         out[present] = idx
         return out
 
