@@ -147,13 +147,16 @@ def run_ctgan(p: Prepared, kind: str, epochs: int | None, threads: int = 1) -> d
     fake = model.sample(len(p.train))
     sample = time.perf_counter() - t
     n_epochs = epochs if epochs is not None else 300
-    return {"fit_s": fit, "rows_per_s": n_epochs * len(p.train) / fit, "sample_rows_per_s": len(p.train) / sample,
+    return {"fit_s": fit, "wall_s": fit, "rows_per_s": n_epochs * len(p.train) / fit, "sample_rows_per_s": len(p.train) / sample,
             **_score(p, fake)}
 
 
 def run_gankit(p: Prepared, seconds: float, folder: Path, overrides: list[str] = (), threads: int = 1) -> dict:
     """gankit's shipped config for `seconds` in all: reading and encoding the table (measured
-    first, on its own) and training (`train.time_limit`, the rest)."""
+    first, on its own) and training (`train.time_limit`, the rest). `fit_s` is that work, what
+    CTGAN's fit does (its transformer, then training): the loading time plus the training loop's
+    (the checkpoint's `elapsed`); `wall_s` the whole `train` call, also building the session,
+    writing checkpoints, the log and the final sample picture."""
     from .. import config as config_mod
     from .. import data
     from ..sampling.generator import load_generator
@@ -170,16 +173,17 @@ def run_gankit(p: Prepared, seconds: float, folder: Path, overrides: list[str] =
     run = folder / f"gankit-{p.table.name}"
     t = time.perf_counter()
     result = train(cfg, run, quiet=True)
-    fit = time.perf_counter() - t
+    wall = time.perf_counter() - t
     G = load_generator(run)
     t = time.perf_counter()
     fake = G.frame(len(p.train), seed=0)
     sample = time.perf_counter() - t
     import torch
 
-    seen = int(torch.load(run / "checkpoints" / "latest.pt", weights_only=True)["examples_seen"])
-    return {"fit_s": fit, "rows_per_s": seen / fit, "sample_rows_per_s": len(p.train) / sample, "steps": result.step,
-            **_score(p, fake)}
+    state = torch.load(run / "checkpoints" / "latest.pt", weights_only=True)
+    fit = loading + float(state["elapsed"])
+    return {"fit_s": fit, "wall_s": wall, "rows_per_s": int(state["examples_seen"]) / fit,
+            "sample_rows_per_s": len(p.train) / sample, "steps": result.step, **_score(p, fake)}
 
 
 def measure(tables: list[Table] = TABLES, epochs: int | None = None, gankit_share: float = 0.5,
@@ -213,7 +217,7 @@ def goals(result: dict) -> dict[str, bool]:
     for key, _, higher in SCORES:
         best = max(r["CTGAN"][key], r["TVAE"][key]) if higher else min(r["CTGAN"][key], r["TVAE"][key])
         met[key] = r["gankit"][key] >= best if higher else r["gankit"][key] <= best
-    met["time"] = r["gankit"]["fit_s"] <= 0.5 * r["CTGAN"]["fit_s"] * 1.05 + 1.0  # time limit + the final save
+    met["time"] = r["gankit"]["fit_s"] <= 0.5 * r["CTGAN"]["fit_s"] * 1.05 + 0.5  # the time limit ends at a step
     return met
 
 
@@ -221,21 +225,24 @@ def section(results: list[dict], command: str) -> list[str]:
     lines = ["## Tables: gankit beside CTGAN and TVAE", "",
              "Real tables that packages ship offline (`pip install 'gankit[bench]'`), each split once, 70% training, "
              "30% held out. CTGAN and TVAE (the `ctgan` package) fit the training rows with their default settings "
-             "(300 epochs); gankit trains `configs/table.toml` for half of CTGAN's fit time. Each draws as many rows "
+             "(300 epochs), each on one torch thread; gankit trains `configs/table.toml` for half of CTGAN's fit time. Each draws as many rows "
              "as the training set has; scores (`gankit.metrics.table`, SDMetrics' definitions) compare them with the "
              "training rows, ML efficacy trains gradient-boosted trees on them and tests on the held-out rows "
              "(macro F1). The held-out rows' own scores are the ceiling. Detection: ROC AUC of logistic regression, "
-             "0.5 is best. Rows with a blank number are left out (CTGAN cannot train on them).", "",
+             "0.5 is best. Rows with a blank number are left out (CTGAN cannot train on them). Fit: CTGAN's and TVAE's "
+             "`fit`; gankit's reading and encoding the table plus its training loop, the same work; wall: gankit's "
+             "whole `train` call, also building nets, writing checkpoints, the log and its final sample picture. "
+             "Training rows/s: rows the model saw per second of fit (CTGAN, TVAE: epochs x rows).", "",
              "![scores per table](docs/figures/bench-tables.png)", ""]
     for res in results:
         t = res["table"]
         lines += [f"### {t.name} ({t.source}: {res['rows']} training rows, {res['holdout']} held out, "
                   f"{res['columns']} columns; target {t.target})", "",
                   "| | column shapes | pair trends | detection AUC | detection AUC (trees) | ML efficacy | copies | "
-                  "fit (s) | training rows/s | sampling rows/s |", "|---|---|---|---|---|---|---|---|---|---|"]
+                  "fit (s) | wall (s) | training rows/s | sampling rows/s |", "|---|---|---|---|---|---|---|---|---|---|---|"]
         for who, r in res["results"].items():
-            timing = ("| – | – | –" if who == "held-out rows" else
-                      f"| {r['fit_s']:.1f} | {r['rows_per_s']:,.0f} | {r['sample_rows_per_s']:,.0f}")
+            timing = ("| – | – | – | –" if who == "held-out rows" else
+                      f"| {r['fit_s']:.1f} | {r['wall_s']:.1f} | {r['rows_per_s']:,.0f} | {r['sample_rows_per_s']:,.0f}")
             lines.append(f"| {who} | {r['column_shapes']:.3f} | {r['pair_trends']:.3f} | {r['detection_auc']:.3f} | "
                          f"{r['detection_gbt_auc']:.3f} | {r['ml']:.3f} | {r.get('copies', 0):.3f} {timing} |")
         met = goals(res)
