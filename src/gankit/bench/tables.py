@@ -30,6 +30,7 @@ import numpy as np
 
 from ..errors import GankitError
 
+ROOT = Path(__file__).resolve().parents[3]  # the repository: configs/ (bench.speed, which runs this, has its own)
 SPLIT_SEED = 0
 HOLDOUT = 0.3
 SCORES = [("column_shapes", "column shapes", True), ("pair_trends", "pair trends", True),
@@ -161,7 +162,6 @@ def run_gankit(p: Prepared, seconds: float, folder: Path, overrides: list[str] =
     from .. import data
     from ..sampling.generator import load_generator
     from ..train.run import train
-    from .speed import ROOT
 
     base = [f"data.name=csv:{p.csv}", "data.holdout=0", f"threads={threads}", "train.sample_every=0",
             "train.steps=1000000", *overrides]
