@@ -136,6 +136,7 @@ def test_an_existing_table_file_is_replaced_only_with_force(run, tmp_path, capsy
     assert err == f"gankit: error: --out {out} already exists; give --force to replace it, or choose another path"
     assert out.read_bytes() == b"keep\n"
     assert main(["sample", str(r), "--n", "5", "--out", str(out), "--force"]) == 0
+    assert capsys.readouterr().err.startswith(f"gankit: wrote 5 rows of 5 columns to {out} (step 30")
     frame = pd.read_csv(out) if suffix == ".csv" else pd.read_parquet(out)
     assert list(frame.columns) == HEADER and len(frame) == 5
 

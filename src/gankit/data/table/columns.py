@@ -90,7 +90,7 @@ def infer(frame, declared: dict[str, str], source: str, line_offset: int) -> dic
         want = declared.get(name)
         if want == "ignore":
             continue
-        how = f"declare its type, e.g. data.columns = {{ {name} = \"categorical\" }}, or leave it out with {name} = \"ignore\""
+        how = f"declare its type, e.g. data.columns = {{ {name} = \"categorical\" }}"
         drop = f"leave it out with data.columns = {{ {name} = \"ignore\" }}"
         if col.isna().all() or (col.dtype == object and len(_texts(col)) == 0):
             raise GankitError(f"{source} column {name!r} is blank in every row: there is nothing to learn ({drop})")
