@@ -23,8 +23,7 @@ def check_batch_fits(batch_size: int, n_train: int, name: str, resumed: bool = F
         fix = ("a resumed run keeps its batch: restore its data, or start a new run" if resumed
                else f"lower train.batch_size to at most {n_train}")
         raise GankitError(f"config key train.batch_size ({batch_size}) is larger than {name}'s training set "
-                          f"({n_train} examples): each minibatch would hold every example {batch_size / n_train:.0f} "
-                          f"times over; {fix}")
+                          f"({n_train} examples): each minibatch would hold some examples twice or more; {fix}")
 
 
 class Batches:
