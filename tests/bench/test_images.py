@@ -21,8 +21,14 @@ def test_the_box_blur_is_the_mean_of_the_5x5_neighbourhood_inside_the_image():
 @pytest.mark.slow
 def test_the_section_runs_every_row_with_tiny_budgets(tmp_path, monkeypatch):
     monkeypatch.setattr(images, "TUTORIAL_BATCH", 8)
-    folder = write_image_folder(tmp_path / "folder", 64, n=40)
-    lines = images.section_images([1, 2], folder=folder, small=folder, n=64, threads=1, speed_seconds=0)
+    folder = write_image_folder(tmp_path / "folder", 64, n=44)
+    small = write_image_folder(tmp_path / "small", 64, n=40)  # the same first 40 images
+    scored = []
+    score = images._score
+    monkeypatch.setattr(images, "_score", lambda x, ds, m, f="auto": scored.append(ds.name) or score(x, ds, m, f))
+    lines = images.section_images([1, 2], folder=folder, small=small, n=64, threads=1, speed_seconds=0)
+    # every row, the small-data rows too, is scored against the whole folder (not the 40 it trained on)
+    assert scored and set(scored) == {f"folder:{folder}"}
     text = "\n".join(lines)
     rows = {line.split("|")[1].strip(): line for line in lines if line.startswith("| ")}
     for label in ("DCGAN tutorial, ngf = ndf = 64", "DCGAN tutorial, ngf = ndf = 32", "fast-fashion-mnist.toml, data.size = 64",

@@ -579,12 +579,14 @@ def main(argv: list[str] | None = None) -> int:
         elif name == "images":
             from .images import section_images
 
-            sections[name] = header(command) + (section_images([5, 10], n=500, speed_seconds=seconds) if a.quick
-                                                else section_images(speed_seconds=seconds))
+            # --quick checks that every row runs: 5 and 10 s budgets, scored in random features (no feature net to train)
+            sections[name] = header(command) + (section_images([5, 10], n=500, speed_seconds=seconds, features="random")
+                                                if a.quick else section_images(speed_seconds=seconds))
         elif name == "images-tuning":
             from .images import section_tuning
 
-            sections[name] = header(command) + (section_tuning([5, 10], n=500) if a.quick else section_tuning())
+            sections[name] = header(command) + (section_tuning([5], n=500, features="random") if a.quick
+                                                else section_tuning())
         elif name == "evaluation":
             sections[name] = header(command) + section_evaluation()
         elif name in ("folder-features", "folder-scale"):
