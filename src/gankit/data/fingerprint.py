@@ -75,7 +75,7 @@ def fingerprint(cfg: DataConfig, dataset: Any) -> dict[str, Any]:
         read = set(_evenly(files, MAX_READ_FILES))
         for p in files:
             size = p.stat().st_size
-            h.update(f"|{p.relative_to(base).as_posix() if base else p.name}|{size}".encode())
+            h.update(f"|{p.resolve().relative_to(base).as_posix() if base else p.name}|{size}".encode())
             if p in read:
                 _hash_bytes(h, p, size)
         content = f"files:{h.hexdigest()[:32]}"
