@@ -93,6 +93,7 @@ def test_a_side_these_nets_cannot_grow_to_is_one_line_naming_data_size(tmp_path,
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("gankit: error: config key data.size: model.g = dcgan needs")
     assert not (tmp_path / "run" / "checkpoints").exists()
+    assert not (tmp_path / "cache").exists()  # refused before the folder was decoded
 
 
 @pytest.mark.parametrize("name,side", [("folder-64.toml", 64), ("folder-128.toml", 128)])
