@@ -42,7 +42,7 @@ def test_the_section_runs_every_row_with_tiny_budgets(tmp_path, monkeypatch):
 
 
 def test_the_speed_table_compares_gankit_with_the_tutorial_and_the_machine(monkeypatch, tmp_path):
-    from gankit.bench import speed
+    from gankit.bench import child as children
     from gankit.train import precision
 
     seen = []
@@ -53,8 +53,8 @@ def test_the_speed_table_compares_gankit_with_the_tutorial_and_the_machine(monke
         seen.append(spec["overrides"])
         return {"images_per_s": 60.0, "steps_per_s": 0.5, "precision": "fp32", "flops_per_image": 1e9}
 
-    monkeypatch.setattr(speed, "run_child", child)
-    monkeypatch.setattr(speed, "run_reference", lambda *a: {"images_per_s": 30.0, "steps_per_s": 0.25})
+    monkeypatch.setattr(children, "run_child", child)
+    monkeypatch.setattr(children, "run_reference", lambda *a: {"images_per_s": 30.0, "steps_per_s": 0.25})
     monkeypatch.setattr(precision, "native_bf16", lambda device: (False, "a test CPU"))
     lines = images.speed_lines(tmp_path, 1.0)
     rows = [[c.strip() for c in line.split("|")[1:-1]] for line in lines if line.startswith("| ") and "loop" not in line]
@@ -67,7 +67,7 @@ def test_the_speed_table_compares_gankit_with_the_tutorial_and_the_machine(monke
 
 def test_every_tuning_variant_is_a_valid_change_of_the_shipped_config():
     from gankit import config
-    from gankit.bench.speed import ROOT
+    from gankit.bench.child import ROOT
 
     base = config.load(ROOT / "configs" / images.FOLDER_CONFIG)
     for label, over in images.TUNING[1:]:

@@ -83,7 +83,7 @@ def tutorial_rows(width: int, folder: Path, marks: list[int], ds, n: int, tmp: P
     import numpy as np
 
     from .. import metrics
-    from .speed import _module
+    from .child import _module
 
     out = tmp / f"tutorial-{width}"
     cmd = [sys.executable, "-m", _module("eager_dcgan64.py"), "--data", str(folder), "--width", str(width),
@@ -112,7 +112,7 @@ def section_images(marks: list[int] | None = None, folder: Path | None = None, s
     `features` is the feature net that scores them (`--quick`: "random", which needs no training)."""
     from .. import data, metrics
     from .emoji import emoji_folder
-    from .speed import ROOT, cpu_name
+    from .child import ROOT, cpu_name
 
     root = root or ROOT
     marks = marks or MARKS
@@ -201,7 +201,7 @@ def speed_lines(folder: Path, seconds: float, threads: int = 0) -> list[str]:
     compiled, bf16 where native), and the folder config, with GFLOP/s against the machine's fp32
     matmul peak. A compiled run's warm-up (its compiling) is not in its images/s."""
     from ..train.precision import native_bf16
-    from .speed import run_child, run_reference
+    from .child import run_child, run_reference
 
     name = f"folder:{folder}"
     machine = run_child({"kind": "machine", "seconds": min(seconds, 2.0)})
@@ -267,7 +267,7 @@ def section_tuning(marks: list[int] | None = None, folder: Path | None = None, n
     """FD after each mark for folder-64 and for each one-change variant of it, in one run."""
     from .. import data
     from .emoji import emoji_folder
-    from .speed import ROOT, cpu_name
+    from .child import ROOT, cpu_name
 
     marks, folder, variants = marks or [150, 600], folder or emoji_folder(), variants or TUNING
     ds = data.load(config_mod.DataConfig(name=f"folder:{folder}", size=64))
