@@ -63,6 +63,10 @@ def test_the_speed_table_compares_gankit_with_the_tutorial_and_the_machine(monke
     assert "channels_last=false" in seen[0] and "channels_last=true" in seen[1]  # the same nets, two layouts
     assert "compile=true" in seen[2] and "compile=true" not in seen[1]
     assert all("model.base_width=64" in o and "train.batch_size=128" in o for o in seen[:2])
+    seen.clear()
+    quick = images.speed_lines(tmp_path, 1.0, compiled=False)  # --quick: no compile row
+    assert sum(line.startswith("| ") and "loop" not in line for line in quick) == 4
+    assert not any("compile=true" in o for o in seen)
 
 
 def test_every_tuning_variant_is_a_valid_change_of_the_shipped_config():

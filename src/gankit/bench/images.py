@@ -107,9 +107,10 @@ def tutorial_rows(width: int, folder: Path, marks: list[int], ds, n: int, tmp: P
 
 def section_images(marks: list[int] | None = None, folder: Path | None = None, small: Path | None = None,
                    n: int = 5000, threads: int = 0, root: Path | None = None, speed_seconds: float = 10.0,
-                   features: str = "auto") -> list[str]:
+                   features: str = "auto", compiled: bool = True) -> list[str]:
     """The section's lines. `folder` and `small` default to the emoji folder and 500 of its images;
-    `features` is the feature net that scores them (`--quick`: "random", which needs no training)."""
+    `features` is the feature net that scores them (`--quick`: "random", which needs no training);
+    `compiled` = False leaves the torch.compile row out of the speed table (`--quick`: compiling takes minutes)."""
     from .. import data, metrics
     from .emoji import emoji_folder
     from .child import ROOT, cpu_name
@@ -162,7 +163,7 @@ def section_images(marks: list[int] | None = None, folder: Path | None = None, s
               f"| the {SMALL} images, 5×5 box blur | {blur_small['fd']:.4g} | | | | | |", ""]
     lines += goals(results, small_rows, blur, marks) + [""]
     if speed_seconds:
-        lines += speed_lines(folder, speed_seconds, threads)
+        lines += speed_lines(folder, speed_seconds, threads, compiled)
     lines += ["", f"Command: `python -m gankit.bench --sections images` (about {_minutes(marks)} minutes).", ""]
     return lines
 
@@ -196,7 +197,7 @@ SPEED_NETS = ["model.g=dcgan", "model.d=dcgan", "model.z_dim=100", "model.base_w
               "train.augment=", "data.mirror=false", "precision=fp32"]
 
 
-def speed_lines(folder: Path, seconds: float, threads: int = 0) -> list[str]:
+def speed_lines(folder: Path, seconds: float, threads: int = 0, compiled: bool = True) -> list[str]:
     """Images/s at 64×64: the tutorial's nets in its eager loop and in gankit (contiguous, channels-last,
     compiled, bf16 where native), and the folder config, with GFLOP/s against the machine's fp32
     matmul peak. A compiled run's warm-up (its compiling) is not in its images/s."""
@@ -209,8 +210,9 @@ def speed_lines(folder: Path, seconds: float, threads: int = 0) -> list[str]:
     ref = run_reference("eager_dcgan64.py", "--data", folder, "--seconds", seconds, "--warmup", 3,
                         *(["--threads", threads] if threads else []))
     cases = [("gankit, the tutorial's nets (dcgan, width 64, batch 128)", SPEED_NETS + ["channels_last=false"]),
-             ("gankit, the same, channels-last", SPEED_NETS + ["channels_last=true"]),
-             ("gankit, the same, channels-last, torch.compile", SPEED_NETS + ["channels_last=true", "compile=true"])]
+             ("gankit, the same, channels-last", SPEED_NETS + ["channels_last=true"])]
+    if compiled:
+        cases.append(("gankit, the same, channels-last, torch.compile", SPEED_NETS + ["channels_last=true", "compile=true"]))
     if native_bf16(torch.device("cpu"))[0]:
         cases.append(("gankit, the same, channels-last, bf16", SPEED_NETS + ["channels_last=true", "precision=bf16"]))
     rows = [(label, run_child({"kind": "gankit", "config": FOLDER_CONFIG, "overrides": over + o, "seconds": seconds}))

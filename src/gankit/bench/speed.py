@@ -548,8 +548,10 @@ def main(argv: list[str] | None = None) -> int:
         elif name == "images":
             from .images import section_images
 
-            # --quick checks that every row runs: 5 and 10 s budgets, scored in random features (no feature net to train)
-            sections[name] = header(command) + (section_images([5, 10], n=500, speed_seconds=seconds, features="random")
+            # --quick checks that every row runs: 5 and 10 s budgets, scored in random features (no feature net to
+            # train), no torch.compile row (compiling takes minutes)
+            sections[name] = header(command) + (section_images([5, 10], n=500, speed_seconds=seconds, features="random",
+                                                               compiled=False)
                                                 if a.quick else section_images(speed_seconds=seconds))
         elif name == "images-tuning":
             from .images import section_tuning
