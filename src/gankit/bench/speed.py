@@ -554,10 +554,12 @@ def main(argv: list[str] | None = None) -> int:
                                                                compiled=False)
                                                 if a.quick else section_images(speed_seconds=seconds))
         elif name == "images-tuning":
-            from .images import section_tuning
+            from .images import TUNING, section_tuning
 
-            sections[name] = header(command) + (section_tuning([5], n=500, features="random") if a.quick
-                                                else section_tuning())
+            # --quick: one 5 s mark for the variants that change the nets (the rest change only keys the other
+            # sections run), in random features
+            sections[name] = header(command) + (section_tuning([5], n=500, features="random", variants=TUNING[:4])
+                                                if a.quick else section_tuning())
         elif name == "evaluation":
             sections[name] = header(command) + section_evaluation()
         elif name in ("folder-features", "folder-scale"):
