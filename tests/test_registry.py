@@ -72,9 +72,9 @@ def test_every_registry_lists_its_names_for_help_and_errors():
 
 
 def test_a_wrong_name_is_an_error_that_names_the_key_and_lists_the_names():
-    with pytest.raises(GankitError, match=r"config key model\.d: unknown net 'resnet'; one of: conv, maxout, mlp"):
-        nets.build_discriminator(_model(d="resnet"), (2,), "points")
-    with pytest.raises(GankitError, match=r"config key model\.g: the net 'maxout' has no generator; one of: conv, mlp"):
+    with pytest.raises(GankitError, match=r"config key model\.d: unknown net 'stylegan9'; one of: conv, dcgan, light, maxout, mlp"):
+        nets.build_discriminator(_model(d="stylegan9"), (2,), "points")
+    with pytest.raises(GankitError, match=r"config key model\.g: the net 'maxout' has no generator; one of: conv, dcgan, light, mlp"):
         nets.build_generator(_model(g="maxout"), (2,), "points")
     with pytest.raises(GankitError, match=r"config key train\.loss: unknown loss 'w'"):
         losses.build(_train(loss="w"))
