@@ -21,8 +21,14 @@ def test_the_box_blur_is_the_mean_of_the_5x5_neighbourhood_inside_the_image():
 @pytest.mark.slow
 def test_the_section_runs_every_row_with_tiny_budgets(tmp_path, monkeypatch):
     monkeypatch.setattr(images, "TUTORIAL_BATCH", 8)
-    folder = write_image_folder(tmp_path / "folder", 64, n=40)
-    lines = images.section_images([1, 2], folder=folder, small=folder, n=64, threads=1, speed_seconds=0)
+    folder = write_image_folder(tmp_path / "folder", 64, n=44)
+    small = write_image_folder(tmp_path / "small", 64, n=40)  # the same first 40 images
+    scored = []
+    score = images._score
+    monkeypatch.setattr(images, "_score", lambda x, ds, m, f="auto": scored.append(ds.name) or score(x, ds, m, f))
+    lines = images.section_images([1, 2], folder=folder, small=small, n=64, threads=1, speed_seconds=0)
+    # every row, the small-data rows too, is scored against the whole folder (not the 40 it trained on)
+    assert scored and set(scored) == {f"folder:{folder}"}
     text = "\n".join(lines)
     rows = {line.split("|")[1].strip(): line for line in lines if line.startswith("| ")}
     for label in ("DCGAN tutorial, ngf = ndf = 64", "DCGAN tutorial, ngf = ndf = 32", "fast-fashion-mnist.toml, data.size = 64",
@@ -36,7 +42,7 @@ def test_the_section_runs_every_row_with_tiny_budgets(tmp_path, monkeypatch):
 
 
 def test_the_speed_table_compares_gankit_with_the_tutorial_and_the_machine(monkeypatch, tmp_path):
-    from gankit.bench import speed
+    from gankit.bench import child as children
     from gankit.train import precision
 
     seen = []
@@ -47,8 +53,8 @@ def test_the_speed_table_compares_gankit_with_the_tutorial_and_the_machine(monke
         seen.append(spec["overrides"])
         return {"images_per_s": 60.0, "steps_per_s": 0.5, "precision": "fp32", "flops_per_image": 1e9}
 
-    monkeypatch.setattr(speed, "run_child", child)
-    monkeypatch.setattr(speed, "run_reference", lambda *a: {"images_per_s": 30.0, "steps_per_s": 0.25})
+    monkeypatch.setattr(children, "run_child", child)
+    monkeypatch.setattr(children, "run_reference", lambda *a: {"images_per_s": 30.0, "steps_per_s": 0.25})
     monkeypatch.setattr(precision, "native_bf16", lambda device: (False, "a test CPU"))
     lines = images.speed_lines(tmp_path, 1.0)
     rows = [[c.strip() for c in line.split("|")[1:-1]] for line in lines if line.startswith("| ") and "loop" not in line]
@@ -57,11 +63,15 @@ def test_the_speed_table_compares_gankit_with_the_tutorial_and_the_machine(monke
     assert "channels_last=false" in seen[0] and "channels_last=true" in seen[1]  # the same nets, two layouts
     assert "compile=true" in seen[2] and "compile=true" not in seen[1]
     assert all("model.base_width=64" in o and "train.batch_size=128" in o for o in seen[:2])
+    seen.clear()
+    quick = images.speed_lines(tmp_path, 1.0, compiled=False)  # --quick: no compile row
+    assert sum(line.startswith("| ") and "loop" not in line for line in quick) == 4
+    assert not any("compile=true" in o for o in seen)
 
 
 def test_every_tuning_variant_is_a_valid_change_of_the_shipped_config():
     from gankit import config
-    from gankit.bench.speed import ROOT
+    from gankit.bench.child import ROOT
 
     base = config.load(ROOT / "configs" / images.FOLDER_CONFIG)
     for label, over in images.TUNING[1:]:

@@ -122,3 +122,4 @@ def test_the_folder_scale_section_measures_the_training_process(tmp_path):
     lines = folder_bench.section_scale(n=120, side=16, steps=4, work=tmp_path)
     text = "\n".join(lines)
     assert "120 PNG files at 16x16" in text and "peak RssAnon" in text and "4 G steps" in text
+    assert "1.5 GiB while training on it: **met**" in text  # a small folder's process: torch, tiny nets, one batch

@@ -4,7 +4,10 @@
   quality (`python -m gankit.bench`, `make bench`; writes BENCHMARKS.md);
 - `modes.py`: mode collapse on ring8 and grid25, each remedy over several seeds (`gankit bench modes`);
 - `roofline.py`: what a step must cost (model FLOPs and bytes) and the machine's measured peaks;
-- `reference/`: the plain eager PyTorch loops the speed benchmark runs beside gankit.
+- `reference/`: the plain eager PyTorch loops the speed benchmark runs beside gankit;
+- `child.py`: one measurement in a fresh process, the repository's root, the CPU's name (what the
+  sections share without importing `speed`, which runs them);
+- `images.py` ("Your own images"), `folder.py`, `emoji.py`, `tables.py`, `heights.py`: the sections on real data.
 """
 
 from ..errors import moved_names

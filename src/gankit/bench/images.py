@@ -5,7 +5,10 @@ Rows, each trained for the same wall-clock budget and scored after each mark (15
 the tutorial (`reference/eager_dcgan64.py`) at ngf = ndf = 64 and at 32, today's
 `configs/fast-fashion-mnist.toml --set data.size=64`, and `configs/folder-64.toml`; then the
 small-data rows, `folder-64` on 500 images of the same folder with and without its
-augmentation. Each is scored with `gankit.metrics.evaluate(samples, data=FOLDER, metrics=["fd",
+augmentation, scored against the whole folder in the whole folder's features (as DiffAugment and
+ADA score their 10% and 1k-image runs against the full data: a G that copies its 500 images is
+not rewarded for it, as it would be against the 500's own 25 held-out images, too few, so their
+training split). Each is scored with `gankit.metrics.evaluate(samples, data=FOLDER, metrics=["fd",
 "classes"])`: FD in the feature net gankit uses for that folder (named in the section), classes
 covered when the folder has class sub-folders; G steps, G steps/s and images/s of training. A
 reference point any feature net can reproduce: the FD of the folder's own training images blurred
@@ -36,12 +39,18 @@ def blurred(x: torch.Tensor, k: int = 5) -> torch.Tensor:
     return torch.nn.functional.avg_pool2d(x, k, stride=1, padding=k // 2, count_include_pad=False)
 
 
-def _score(x, ds, metrics_mod) -> dict:
-    r = metrics_mod.evaluate(x, data=ds, metrics=["fd", "classes"] if ds.num_classes else ["fd"])
+def _score(x, ds, metrics_mod, features: str = "auto") -> dict:
+    """FD (and classes covered) of x against ds, in the feature net `features` names (metrics.feature_net);
+    "random" features need no training, so they skip classes covered too (which counts in the classifier's)."""
+    cfg = config_mod.Config()
+    cfg.metrics.feature_net = features
+    names = ["fd", "classes"] if ds.num_classes and features != "random" else ["fd"]
+    r = metrics_mod.evaluate(x, data=ds, metrics=names, config=cfg)
     return {"fd": r["fd"], "classes": r.get("classes_covered"), "feature_net": r.get("feature_net", "")}
 
 
-def gankit_rows(label: str, cfg_file: Path, overrides: list[str], marks: list[int], ds, n: int, tmp: Path) -> list[dict]:
+def gankit_rows(label: str, cfg_file: Path, overrides: list[str], marks: list[int], ds, n: int, tmp: Path,
+                features: str = "auto") -> list[dict]:
     """Train a gankit config, resumed from mark to mark, scoring samples of it after each."""
     from .. import metrics
     from ..sampling.generator import sample
@@ -56,7 +65,7 @@ def gankit_rows(label: str, cfg_file: Path, overrides: list[str], marks: list[in
             train(None, resume=run, overrides=[f"train.time_limit={mark - done}"], quiet=True)
         done = mark
         last = json.loads((run / "log.jsonl").read_text().splitlines()[-1])
-        r = _score(sample(run, n, seed=0), ds, metrics)
+        r = _score(sample(run, n, seed=0), ds, metrics, features)
         r.update(seconds=mark, steps=last["step"], steps_per_s=last["step"] / max(last["time"], 1e-9),
                  images_per_s=last["step"] * cfg_batch(run) / max(last["time"], 1e-9))
         rows.append(r)
@@ -68,12 +77,13 @@ def cfg_batch(run: Path) -> int:
     return config_mod.load(run / "config.toml").train.batch_size
 
 
-def tutorial_rows(width: int, folder: Path, marks: list[int], ds, n: int, tmp: Path, threads: int) -> list[dict]:
+def tutorial_rows(width: int, folder: Path, marks: list[int], ds, n: int, tmp: Path, threads: int,
+                  features: str = "auto") -> list[dict]:
     """The hand-written tutorial, trained in a process of its own, its snapshots scored like gankit's."""
     import numpy as np
 
     from .. import metrics
-    from .speed import _module
+    from .child import _module
 
     out = tmp / f"tutorial-{width}"
     cmd = [sys.executable, "-m", _module("eager_dcgan64.py"), "--data", str(folder), "--width", str(width),
@@ -87,7 +97,7 @@ def tutorial_rows(width: int, folder: Path, marks: list[int], ds, n: int, tmp: P
     info = {int(json.loads(line)["seconds"]): json.loads(line) for line in p.stdout.splitlines() if line.startswith("{")}
     rows = []
     for mark in marks:
-        r = _score(np.load(out / f"samples-{mark}s.npy"), ds, metrics)
+        r = _score(np.load(out / f"samples-{mark}s.npy"), ds, metrics, features)
         steps, trained = info[mark]["steps"], info[mark]["trained_s"]
         r.update(seconds=mark, steps=steps, steps_per_s=steps / trained, images_per_s=steps * TUTORIAL_BATCH / trained)
         rows.append(r)
@@ -96,11 +106,14 @@ def tutorial_rows(width: int, folder: Path, marks: list[int], ds, n: int, tmp: P
 
 
 def section_images(marks: list[int] | None = None, folder: Path | None = None, small: Path | None = None,
-                   n: int = 5000, threads: int = 0, root: Path | None = None, speed_seconds: float = 10.0) -> list[str]:
-    """The section's lines. `folder` and `small` default to the emoji folder and 500 of its images."""
+                   n: int = 5000, threads: int = 0, root: Path | None = None, speed_seconds: float = 10.0,
+                   features: str = "auto", compiled: bool = True) -> list[str]:
+    """The section's lines. `folder` and `small` default to the emoji folder and 500 of its images;
+    `features` is the feature net that scores them (`--quick`: "random", which needs no training);
+    `compiled` = False leaves the torch.compile row out of the speed table (`--quick`: compiling takes minutes)."""
     from .. import data, metrics
     from .emoji import emoji_folder
-    from .speed import ROOT, cpu_name
+    from .child import ROOT, cpu_name
 
     root = root or ROOT
     marks = marks or MARKS
@@ -108,32 +121,36 @@ def section_images(marks: list[int] | None = None, folder: Path | None = None, s
     small = small or emoji_folder(limit=SMALL)
     name, small_name = f"folder:{folder}", f"folder:{small}"
     ds = data.load(config_mod.DataConfig(name=name, size=64))
-    ds_small = data.load(config_mod.DataConfig(name=small_name, size=64))
+    ds_small = data.load(config_mod.DataConfig(name=small_name, size=64))  # trained on; scored against ds
     thread_set = [f"threads={threads}"] if threads else []
     configs = root / "configs"
     results: dict[str, list[dict]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         for width in (64, 32):
-            results[f"DCGAN tutorial, ngf = ndf = {width}"] = tutorial_rows(width, folder, marks, ds, n, tmp, threads)
+            results[f"DCGAN tutorial, ngf = ndf = {width}"] = tutorial_rows(width, folder, marks, ds, n, tmp, threads,
+                                                                                    features)
         results["fast-fashion-mnist.toml, data.size = 64"] = gankit_rows(
-            "fast", configs / FAST_CONFIG, [f"data.name={name}", "data.size=64", *thread_set], marks, ds, n, tmp)
+            "fast", configs / FAST_CONFIG, [f"data.name={name}", "data.size=64", *thread_set], marks, ds, n, tmp, features)
         results["folder-64.toml"] = gankit_rows("folder", configs / FOLDER_CONFIG, [f"data.name={name}", *thread_set],
-                                                marks, ds, n, tmp)
+                                                marks, ds, n, tmp, features)
         small_rows = {
             f"folder-64.toml, {SMALL} images": gankit_rows(
-                "small", configs / FOLDER_CONFIG, [f"data.name={small_name}", *thread_set], marks, ds_small, n, tmp),
+                "small", configs / FOLDER_CONFIG, [f"data.name={small_name}", *thread_set], marks, ds, n, tmp,
+                features),
             f"folder-64.toml, {SMALL} images, no augmentation": gankit_rows(
                 "small-noaug", configs / FOLDER_CONFIG, [f"data.name={small_name}", "train.augment=", "data.mirror=false",
-                                                          *thread_set], marks, ds_small, n, tmp)}
-    blur = _score(blurred(_floats(ds.train)), ds, metrics)
-    blur_small = _score(blurred(_floats(ds_small.train)), ds_small, metrics)
+                                                          *thread_set], marks, ds, n, tmp, features)}
+    blur = _score(blurred(_floats(ds.train)), ds, metrics, features)
+    blur_small = _score(blurred(_floats(ds_small.train)), ds, metrics, features)
     feature_net = next(iter(results.values()))[0]["feature_net"]
     lines = ["## Your own images (64×64, a real colour folder)", "",
              f"The folder: {len(ds.train)} training images of `{folder.name}` ({_source(folder)}), "
              f"{ds.num_classes} classes (its sub-folders). Each row trains for the wall-clock budget shown and is "
              f"scored on {n} samples with `gankit.metrics.evaluate(..., metrics=[\"fd\", \"classes\"])`: FD in "
-             f"`{feature_net}` (lower is better; compare only within this section), classes covered. gankit's clock is "
+             f"`{feature_net}` (lower is better; compare only within this section), classes covered. The "
+             f"{SMALL}-image rows train on {len(ds_small.train)} of its images and are scored against the whole "
+             "folder, like the others. gankit's clock is "
              "its whole run (checkpoints and sample grids included); the tutorial's counts only its training steps. "
              f"Threads per run: {threads or torch.get_num_threads()}; CPU: {cpu_name()}.", "",
              "| row | " + " | ".join(f"after {m} s: FD (classes)" for m in marks) + " | G steps | G steps/s | images/s |",
@@ -146,7 +163,7 @@ def section_images(marks: list[int] | None = None, folder: Path | None = None, s
               f"| the {SMALL} images, 5×5 box blur | {blur_small['fd']:.4g} | | | | | |", ""]
     lines += goals(results, small_rows, blur, marks) + [""]
     if speed_seconds:
-        lines += speed_lines(folder, speed_seconds, threads)
+        lines += speed_lines(folder, speed_seconds, threads, compiled)
     lines += ["", f"Command: `python -m gankit.bench --sections images` (about {_minutes(marks)} minutes).", ""]
     return lines
 
@@ -180,12 +197,12 @@ SPEED_NETS = ["model.g=dcgan", "model.d=dcgan", "model.z_dim=100", "model.base_w
               "train.augment=", "data.mirror=false", "precision=fp32"]
 
 
-def speed_lines(folder: Path, seconds: float, threads: int = 0) -> list[str]:
+def speed_lines(folder: Path, seconds: float, threads: int = 0, compiled: bool = True) -> list[str]:
     """Images/s at 64×64: the tutorial's nets in its eager loop and in gankit (contiguous, channels-last,
     compiled, bf16 where native), and the folder config, with GFLOP/s against the machine's fp32
     matmul peak. A compiled run's warm-up (its compiling) is not in its images/s."""
     from ..train.precision import native_bf16
-    from .speed import run_child, run_reference
+    from .child import run_child, run_reference
 
     name = f"folder:{folder}"
     machine = run_child({"kind": "machine", "seconds": min(seconds, 2.0)})
@@ -193,8 +210,9 @@ def speed_lines(folder: Path, seconds: float, threads: int = 0) -> list[str]:
     ref = run_reference("eager_dcgan64.py", "--data", folder, "--seconds", seconds, "--warmup", 3,
                         *(["--threads", threads] if threads else []))
     cases = [("gankit, the tutorial's nets (dcgan, width 64, batch 128)", SPEED_NETS + ["channels_last=false"]),
-             ("gankit, the same, channels-last", SPEED_NETS + ["channels_last=true"]),
-             ("gankit, the same, channels-last, torch.compile", SPEED_NETS + ["channels_last=true", "compile=true"])]
+             ("gankit, the same, channels-last", SPEED_NETS + ["channels_last=true"])]
+    if compiled:
+        cases.append(("gankit, the same, channels-last, torch.compile", SPEED_NETS + ["channels_last=true", "compile=true"]))
     if native_bf16(torch.device("cpu"))[0]:
         cases.append(("gankit, the same, channels-last, bf16", SPEED_NETS + ["channels_last=true", "precision=bf16"]))
     rows = [(label, run_child({"kind": "gankit", "config": FOLDER_CONFIG, "overrides": over + o, "seconds": seconds}))
@@ -247,11 +265,11 @@ TUNING = [
 
 
 def section_tuning(marks: list[int] | None = None, folder: Path | None = None, n: int = 5000,
-                   variants: list[tuple[str, list[str]]] | None = None) -> list[str]:
+                   variants: list[tuple[str, list[str]]] | None = None, features: str = "auto") -> list[str]:
     """FD after each mark for folder-64 and for each one-change variant of it, in one run."""
     from .. import data
     from .emoji import emoji_folder
-    from .speed import ROOT, cpu_name
+    from .child import ROOT, cpu_name
 
     marks, folder, variants = marks or [150, 600], folder or emoji_folder(), variants or TUNING
     ds = data.load(config_mod.DataConfig(name=f"folder:{folder}", size=64))
@@ -263,7 +281,10 @@ def section_tuning(marks: list[int] | None = None, folder: Path | None = None, n
     with tempfile.TemporaryDirectory() as tmp:
         for i, (label, over) in enumerate(variants):
             rows = gankit_rows(f"v{i}", ROOT / "configs" / FOLDER_CONFIG, [f"data.name=folder:{folder}", *over], marks,
-                               ds, n, Path(tmp))
+                               ds, n, Path(tmp), features)
+            if i == 0:
+                lines.insert(3, f"Feature net: `{rows[0]['feature_net']}`.")
+                lines.insert(4, "")
             lines.append(f"| {label} | " + " | ".join(f"{r['fd']:.4g} ({r['steps']})" for r in rows) + " |")
             print(f"bench: images-tuning: {lines[-1]}", file=sys.stderr)
     return lines + ["", f"Command: `python -m gankit.bench --sections images-tuning` (about "

@@ -30,8 +30,8 @@ import torch
 
 from .. import config as config_mod
 
-ROOT = Path(__file__).resolve().parents[3]  # the repository: configs/, docs/, BENCHMARKS.md
-REFERENCE = "gankit.bench.reference"  # the eager loops, each run as `python -m REFERENCE.<script>`
+from .child import REFERENCE, ROOT, _json_line, _module, cpu_name, run_child, run_reference  # noqa: F401  (speed's own names too)
+
 FIGURES = ROOT / "docs" / "figures"
 
 # The nets of the eager reference loops, as gankit configs (config file, overrides).
@@ -133,38 +133,6 @@ def measure_machine(seconds: float) -> dict:
     out["shapes"]["fp32 1024x1024x1024"] = matmul_gflops(1024, 1024, 1024, torch.float32, seconds)
     out["bandwidth_gbs"] = copy_bandwidth(512, seconds)
     return out
-
-
-def run_child(spec: dict) -> dict:
-    """Run one measurement in a fresh process (`python -m gankit.bench --child SPEC`)."""
-    return _json_line([sys.executable, "-m", "gankit.bench", "--child", json.dumps(spec)])
-
-
-def run_reference(script: str, *args) -> dict:
-    """Run one eager reference loop (gankit/bench/reference/) in a fresh process."""
-    return _json_line([sys.executable, "-m", _module(script), *map(str, args)])
-
-
-def _module(script: str) -> str:
-    return f"{REFERENCE}.{script.removesuffix('.py')}"
-
-
-def _json_line(cmd: list[str], cwd: Path | None = None) -> dict:
-    p = subprocess.run(cmd, capture_output=True, text=True, cwd=cwd)
-    lines = [line for line in p.stdout.splitlines() if line.startswith("{")]
-    if p.returncode != 0 or not lines:
-        raise RuntimeError(f"{' '.join(cmd[:4])} failed ({p.returncode}): {p.stderr.strip().splitlines()[-1:] }")
-    return json.loads(lines[-1])
-
-
-def cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def device_name(device: torch.device) -> str:
@@ -580,12 +548,18 @@ def main(argv: list[str] | None = None) -> int:
         elif name == "images":
             from .images import section_images
 
-            sections[name] = header(command) + (section_images([5, 10], n=500, speed_seconds=seconds) if a.quick
-                                                else section_images(speed_seconds=seconds))
+            # --quick checks that every row runs: 5 and 10 s budgets, scored in random features (no feature net to
+            # train), no torch.compile row (compiling takes minutes)
+            sections[name] = header(command) + (section_images([5, 10], n=500, speed_seconds=seconds, features="random",
+                                                               compiled=False)
+                                                if a.quick else section_images(speed_seconds=seconds))
         elif name == "images-tuning":
-            from .images import section_tuning
+            from .images import TUNING, section_tuning
 
-            sections[name] = header(command) + (section_tuning([5, 10], n=500) if a.quick else section_tuning())
+            # --quick: one 5 s mark for the variants that change the nets (the rest change only keys the other
+            # sections run), in random features
+            sections[name] = header(command) + (section_tuning([5], n=500, features="random", variants=TUNING[:4])
+                                                if a.quick else section_tuning())
         elif name == "evaluation":
             sections[name] = header(command) + section_evaluation()
         elif name in ("folder-features", "folder-scale"):

@@ -47,8 +47,8 @@ def class_stats(predicted: torch.Tensor, data_labels: torch.Tensor, num_classes:
 def compute(ctx: EvalContext) -> dict:
     ds = ctx.dataset
     if ds.kind != "image" or not is_labelled(ds):
-        raise GankitError(f"metric classes needs a labelled image data set (fashion-mnist, mnist, digits, cifar10); "
-                          f"{ds.name} has no class labels")
+        raise GankitError(f"metric classes needs a labelled image data set (fashion-mnist, mnist, digits, cifar10, "
+                          f"folder:PATH with one sub-folder per class); {ds.name} has no class labels")
     net, info = fit(ds, ctx.config, ctx.device)
     ctx.used_reference(len(ds.train_labels))
     out = class_stats(predict(net, ctx.samples), ds.train_labels, ds.num_classes)

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import torch
 from torch import nn
 
-from . import conv, dcgan, light, mlp, paper, resnet, table  # noqa: F401  (each registers its family)
+from . import conv, dcgan, light, mlp, paper, resnet, scaled, table  # noqa: F401  (each registers its family)
 from .conditional import ConditionalGenerator, ProjectionDiscriminator, check_num_classes
 from .conv import ConditionalConvGenerator, ConvDiscriminator, ConvGenerator
 from .dcgan import DCGANDiscriminator, DCGANGenerator
@@ -54,6 +54,11 @@ def check_names(cfg: ModelConfig) -> None:
     family(cfg.d, "discriminator", "model.d")
     PRIORS.get(cfg.prior, "model.prior")
     ACTIVATIONS.get(cfg.activation, "model.activation")
+
+
+def check_side(cfg: ModelConfig, data_name: str, size: int) -> None:
+    """Refuse, before a folder is decoded, a `data.size` the nets that grow with the image cannot take."""
+    scaled.check_folder_side(cfg.g, cfg.d, data_name, size)
 
 
 def notes(cfg: ModelConfig) -> list[str]:
@@ -106,7 +111,7 @@ def build_discriminator(cfg: ModelConfig, shape: tuple[int, ...], kind: str, num
 
 
 __all__ = [
-    "NETS", "NetFamily", "register_net", "family", "generator_names", "discriminator_names", "check_names",
+    "NETS", "NetFamily", "register_net", "family", "generator_names", "discriminator_names", "check_names", "check_side",
     "build_generator", "build_discriminator", "sample_noise", "PRIORS", "SQRT3", "ACTIVATIONS",
     "MLPGenerator", "MLPDiscriminator", "ConvGenerator", "ConvDiscriminator", "ConditionalConvGenerator",
     "DCGANGenerator", "DCGANDiscriminator", "ResNetGenerator", "ResNetDiscriminator", "LightGenerator",

@@ -17,6 +17,7 @@ from ..errors import GankitError
 from .layers import pixel_logits
 
 SIDES = (16, 32, 64, 128, 256, 512)
+FAMILIES = ("dcgan", "resnet", "light")  # the families built here (their modules register them)
 
 
 def image_side(shape: tuple[int, ...], kind: str, which: str, family: str) -> int:
@@ -27,6 +28,15 @@ def image_side(shape: tuple[int, ...], kind: str, which: str, family: str) -> in
     raise GankitError(f"config key data.size: model.{which} = {family} needs square images whose side is a power of "
                       f"two from 16 to 512, not {seen}; set data.size to one of {', '.join(map(str, SIDES))} "
                       f"(for 28×28 images use model.{which} = conv)")
+
+
+def check_folder_side(g: str, d: str, data_name: str, size: int) -> None:
+    """Refuse a folder's `data.size` that these nets cannot grow to before the folder is decoded
+    (a large folder takes minutes); other data sets' sides are checked when the nets are built."""
+    if data_name.startswith("folder:"):
+        for which, family in (("g", g), ("d", d)):
+            if family in FAMILIES:
+                image_side((3, size, size), "image", which, family)
 
 
 def octaves(side: int) -> int:

@@ -73,6 +73,7 @@ class Session:
             torch.set_num_threads(config.threads)
         # names no registry knows fail here, before any data is read
         nets.check_names(config.model)
+        nets.check_side(config.model, config.data.name, config.data.size)  # before a folder is decoded
         losses.check_name(config.train)
         augment.parse(config.train.augment)
         # refuse a global batch that does not split evenly (over processes, packs, minibatch-std groups)
