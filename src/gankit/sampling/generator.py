@@ -137,6 +137,22 @@ class Generator(nn.Module):
             raise GankitError(f"--class {bad} is out of range: {self.where} has classes 0..{self.num_classes - 1}")
         return ids
 
+    def block(self, seed: int, b: int) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Block b of a seed: BLOCK draws of z, then (for a conditional run) BLOCK uniform class ids,
+        all from one generator seeded from (seed, b). Always drawn whole: torch's streams depend on
+        how many values are drawn at once."""
+        gen = torch.Generator().manual_seed(block_seed(seed, b))
+        z = self.noise(BLOCK, gen)
+        return z, (torch.randint(self.num_classes, (BLOCK,), generator=gen) if self.conditional else None)
+
+    def seeded_noise(self, n: int, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """The z (n×z_dim) and drawn class ids (None unless conditional) of samples 0..n-1 of `seed`
+        (before any truncation): G(z, c) gives what `G.draw(n, seed)` does."""
+        self._check_n(n)
+        blocks = [self.block(seed, b) for b in range(-(-n // BLOCK))]
+        z = torch.cat([z for z, _ in blocks])[:n]
+        return z, (torch.cat([c for _, c in blocks])[:n] if self.conditional else None)
+
     def forward(self, z: torch.Tensor | int, c: int | torch.Tensor | None = None, seed: int | None = None,
                 truncation: float | None = None) -> torch.Tensor:
         """Samples in data units for z (N×z_dim), or for a count n: samples 0..n-1 of `seed` (see
