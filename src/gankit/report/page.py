@@ -24,7 +24,7 @@ from ..errors import GankitError
 from ..losses.base import GANLoss
 from ..metrics.registry import meaning
 from ..metrics.runs import read_metrics, read_samples_metrics
-from ..sampling.outputs import MARK, check_output, gankit_html, write_file
+from ..sampling.outputs import MARK, check_output, gankit_html, gankit_png, writable_folder, write_file
 from ..sampling.run import open_checkpoint
 from . import curves, memorisation
 
@@ -67,8 +67,12 @@ def write_report(run: str | Path, out: str | Path | None = None, force: bool = F
     cfg = _run_config(run, state)
     check_output(target, force=force, own=None if out else gankit_html, data=cfg.data if cfg else None,
                  what="--out" if out else "")
+    images = state is not None and (state.get("data") or {}).get("kind") == "image"
+    if images:  # the memorisation check writes RUN/figures/memorisation.png and RUN/metrics.json
+        check_output(run / "figures" / memorisation.FIGURE, force=force, own=gankit_png, what="")
+    writable_folder(target.parent)  # before any work: minutes of checks for a page that cannot be written
     why = None
-    if state is not None and (state.get("data") or {}).get("kind") == "image":
+    if images:
         why = memorisation.check_run(run, int(state["step"]))  # of the latest checkpoint, made when missing
     return write_file(target, render(run, state, memorisation_note=why).encode("utf-8"))
 
