@@ -53,7 +53,7 @@ def test_sample_and_evaluate(run, tmp_path):
     result = json.loads(p.stdout)
     assert result["n_samples"] == 300 and 0 <= result["modes"] <= 8
     assert all(not isinstance(v, (dict, list)) for v in result.values())
-    kept = json.loads((run / "metrics.json").read_text())  # a samples file's result is kept apart from the run's (issue 25)
+    kept = json.loads((run / "metrics.json").read_text())  # a samples file's results apart from the run's own
     assert "modes" not in kept
     assert kept["samples_files"][str((tmp_path / "s.npy").resolve())]["modes"]["values"]["modes"] == result["modes"]
 

@@ -97,7 +97,8 @@ def _cmd_sample(a) -> int:
     G = load_generator(a.run, a.checkpoint, ema=_ema(a)).truncated(a.truncation)
     out = write_samples(G, a.n, a.out, seed=a.seed, c=a.cls, force=a.force, where=a.where)
     where = f" where {', '.join(a.where)}" if a.where else ""
-    say(f"gankit: wrote {a.n} samples {G.shape}{where} to {out} ({_weights(G)})")
+    what = f"rows of {len(G.columns)} columns" if G.table is not None else f"samples {G.shape}"
+    say(f"gankit: wrote {a.n} {what}{where} to {out} ({_weights(G)})")
     return 0
 
 

@@ -23,10 +23,25 @@ def test_the_tables_section_runs_with_tiny_budgets(tmp_path):
             assert 0 <= s[key] <= 1 and not math.isnan(s[key]), (who, key)
     assert r["results"]["held-out rows"]["ml"] > 0.9  # trees on real rows predict species
     g = r["results"]["gankit"]
-    assert g["steps"] >= 1 and g["fit_s"] <= r["budget_s"] + 10
+    assert g["steps"] >= 1 and g["fit_s"] <= r["budget_s"] + 10 and g["wall_s"] >= g["fit_s"] - 1
     lines = B.section(res, "python -m gankit.bench --sections tables --quick")
     text = "\n".join(lines)
     assert "### penguins (palmerpenguins: 240 training rows, 102 held out, 8 columns; target species)" in text
-    assert text.count("| gankit |") == 1 and "Goal (gankit at least the better of CTGAN and TVAE" in text
+    assert "| fit (s) | wall (s) | training rows/s |" in text and text.count("| gankit |") == 1 and "Goal (gankit at least the better of CTGAN and TVAE" in text
     path = B.figure(res, tmp_path / "t.png")
     assert path.stat().st_size > 1000
+
+
+@pytest.mark.slow
+def test_the_options_section_trains_each_option_and_says_what_it_changed():
+    pytest.importorskip("palmerpenguins")
+    options = [B.OPTIONS[0], B.OPTIONS[-1]]  # the shipped config and CTGAN's settings (batch: the table's rows)
+    res = B.measure_options(B.TABLES[0], 1.0, options, log=lambda s: None)
+    assert list(res["results"]) == ["held-out rows", options[0][0], options[1][0]]
+    ctgan = res["results"][options[1][0]]
+    assert "train.batch_size=240" in ctgan["overrides"] and "train.loss=wgan-gp" in ctgan["overrides"]
+    for who, s in res["results"].items():
+        assert all(0 <= s[k] <= 1 for k in ("column_shapes", "pair_trends", "detection_auc", "ml")), who
+    text = "\n".join(B.options_section(res, "python -m gankit.bench --sections tables-options --quick"))
+    assert "## Tables: the options, measured against each other" in text and "trained for the same 1 s" in text
+    assert "| shipped (configs/table.toml) | – |" in text and "`train.batch_size=240`" in text

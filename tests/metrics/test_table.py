@@ -117,7 +117,7 @@ def test_ml_efficacy_and_privacy_of_known_cases(penguins):
 def test_the_metric_by_name_with_a_target(penguins):
     fake = fake_rows(penguins).astype(np.float32)
     cfg_out = evaluate(fake, data=penguins, metrics="table")
-    assert "ml_f1" not in cfg_out and "metrics.target" in cfg_out["warnings"]
+    assert "ml_f1" not in cfg_out and any("metrics.target" in w for w in cfg_out["warnings"])
     from gankit.config import load as load_config
 
     out = evaluate(fake, data=penguins, metrics="table", config=load_config(None, ["metrics.target=species"]))

@@ -43,3 +43,29 @@ def test_figures_and_report_of_a_table_run(tmp_path, capsys):
     assert mine.read_bytes() == before
     assert main(["figures", str(run), "--force"]) == 0 and mine.read_bytes() != before
     assert main(["figures", str(run)]) == 0  # now gankit's own: refreshed without --force
+
+
+def test_the_report_of_a_table_run_makes_its_scores_and_figures_and_shows_them_beside_the_ceiling(tmp_path):
+    """`gankit report RUN` straight after training, as a new user would: the table scores of the
+    latest checkpoint and the figures are made, and the page shows each score beside the held-out
+    rows' own, the numbers of RUN/metrics.json."""
+    import json
+    import re
+
+    run, _ = train_table(tmp_path, overrides=["train.steps=10"])
+    assert not (run / "metrics.json").exists() and not (run / "figures").exists()
+    assert main(["report", str(run)]) == 0
+    entry = json.loads((run / "metrics.json").read_text())["table"]
+    assert entry["provenance"]["step"] == 10
+    assert {p.name for p in (run / "figures").glob("*.png")} >= {"samples.png", "pair-trends.png"}
+    page = (run / "report.html").read_text()
+    assert "table, 5 columns (city, age, height_cm, smoker, grade)" in page
+    section = page[page.index("<h2>Table scores"):page.index("<h2>Metrics")]
+    v = entry["values"]
+    row = re.search(r"<td>column shapes[^<]*</td><td class=num>([^<]+)</td><td class=num>([^<]+)</td>", section)
+    assert row and row.groups() == (f"{v['column_shapes']:.4g}", f"{v['column_shapes_holdout']:.4g}")
+    assert "detection AUC, logistic regression" in section and "metrics.target=COLUMN" in section
+    assert page.count("data:image/png") >= 3  # curves, the samples and the pair-trend heat map
+    made = (run / "figures" / "pair-trends.png").stat().st_mtime
+    assert main(["report", str(run)]) == 0  # fresh already: nothing made again
+    assert (run / "figures" / "pair-trends.png").stat().st_mtime == made

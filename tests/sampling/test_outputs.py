@@ -131,3 +131,17 @@ def test_a_read_only_folder_is_one_error(tmp_path, monkeypatch):
         outputs.write_file(ro / "sub" / "new.bin", b"new")
     monkeypatch.undo()
     assert (ro / "old.bin").read_bytes() == b"old" and os.listdir(ro) == ["old.bin"]
+
+
+def test_written_files_get_the_mode_a_plain_open_gives_them(tmp_path):
+    """mkstemp makes 0600 files: samples, reports and metrics.json were unreadable to the user's
+    group and others, unlike any file their own tools write. The mode follows the umask."""
+    old = os.umask(0o027)
+    try:
+        with open(tmp_path / "plain", "w"):
+            pass
+        outputs.write_file(tmp_path / "ours.bin", b"x")
+    finally:
+        os.umask(old)
+    mode = lambda p: (tmp_path / p).stat().st_mode & 0o777  # noqa: E731
+    assert mode("ours.bin") == mode("plain") == 0o640

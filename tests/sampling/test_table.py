@@ -103,3 +103,55 @@ def test_export_says_a_table_run_is_sampled_to_files(run, tmp_path):
 
     with pytest.raises(GankitError, match="is a table run"):
         export_onnx(run[0], tmp_path / "G.onnx")
+
+
+@pytest.mark.parametrize("where", [[], ["--where", "city=Lyon", "--where", "smoker=yes"]])
+def test_row_i_of_a_seed_is_the_same_whatever_n(run, tmp_path, where):
+    """`--n 7 --seed 3` is the first 7 rows of `--n 1500 --seed 3`, with conditions or without:
+    the Gumbel noise a table G draws beyond z comes per 100-row slice from (seed, slice)."""
+    r, _ = run
+    for n in (7, 1500):
+        assert main(["sample", str(r), "--n", str(n), "--seed", "3", "--out", str(tmp_path / f"{n}.csv"), *where]) == 0
+        assert main(["sample", str(r), "--n", str(n), "--seed", "3", "--out", str(tmp_path / f"{n}.npy"), *where]) == 0
+    short, full = read(tmp_path / "7.csv"), read(tmp_path / "1500.csv")
+    assert len(short) == 8 and len(full) == 1501 and short == full[:8]
+    assert np.array_equal(np.load(tmp_path / "7.npy"), np.load(tmp_path / "1500.npy")[:7], equal_nan=True)
+    G = gankit.load_generator(r)
+    cond = {w.split("=")[0]: w.split("=")[1] for w in where[1::2]}
+    x = G.draw(1500, seed=3, where=cond)
+    for n in (1, 99, 100, 101, 1001):  # across slice and block edges, and in other batch sizes
+        assert np.array_equal(G.draw(n, seed=3, where=cond), x[:n], equal_nan=True), n
+    assert np.array_equal(np.concatenate([b.numpy() for b in G.batches(1500, 3, batch=333, where=cond)]).astype(np.float32), x,
+                          equal_nan=True)
+    assert not np.array_equal(G.draw(7, seed=4, where=cond), x[:7], equal_nan=True)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_an_existing_table_file_is_replaced_only_with_force(run, tmp_path, capsys, suffix):
+    r, _ = run
+    out = tmp_path / f"mine{suffix}"
+    out.write_bytes(b"keep\n")
+    assert main(["sample", str(r), "--n", "5", "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == f"gankit: error: --out {out} already exists; give --force to replace it, or choose another path"
+    assert out.read_bytes() == b"keep\n"
+    assert main(["sample", str(r), "--n", "5", "--out", str(out), "--force"]) == 0
+    assert capsys.readouterr().err.startswith(f"gankit: wrote 5 rows of 5 columns to {out} (step 30")
+    frame = pd.read_csv(out) if suffix == ".csv" else pd.read_parquet(out)
+    assert list(frame.columns) == HEADER and len(frame) == 5
+
+
+def test_the_runs_own_csv_is_never_written_even_with_force_or_through_a_link(run, tmp_path, capsys):
+    import os
+
+    r, csv_path = run
+    before = csv_path.read_bytes()
+    os.link(csv_path, tmp_path / "hard.csv")
+    (tmp_path / "soft.csv").symlink_to(csv_path)
+    for out in (csv_path, tmp_path / "hard.csv", tmp_path / "soft.csv"):
+        for extra in ([], ["--force"]):
+            assert main(["sample", str(r), "--n", "5", "--out", str(out), *extra]) == 2
+            err = capsys.readouterr().err.strip()
+            assert len(err.splitlines()) == 1 and f"--out {out} is a data file, which the run trains on" in err, out
+            assert "even with --force" in err
+    assert csv_path.read_bytes() == before and not list(csv_path.parent.glob(".*tmp"))

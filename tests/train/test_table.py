@@ -50,3 +50,28 @@ def test_a_table_with_an_all_blank_column_is_refused_before_anything_is_written(
     assert code == 2 and len(err.splitlines()) == 1
     assert "column 'notes' is blank in every row" in err and 'data.columns = { notes = "ignore" }' in err
     assert not (tmp_path / "run").exists()
+
+
+def test_resuming_on_a_csv_whose_rows_changed_is_refused_by_its_fingerprint(tmp_path, capsys):
+    """Two checks guard a resumed table run: the data fingerprint (issue 25) refuses any change
+    unless --allow-data-change, and the column transformer refuses, even then, a file it cannot
+    encode as it did in training (a category it never saw; other columns)."""
+    run, csv_path = train_table(tmp_path, overrides=["train.steps=10"])
+    before = (run / "checkpoints" / "latest.pt").read_bytes()
+    rows = people_rows(200)
+    rows[0][1] = str(int(rows[0][1]) + 1)  # one age one year older: the same columns and categories
+    write(csv_path, rows)
+    assert main(["train", "--resume", str(run), "--set", "train.steps=20"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and f"the data of {run} changed since its checkpoint (step 10)" in err
+    assert "--allow-data-change" in err
+    rows[1][0] = "Marseille"  # a city the run never saw: not even --allow-data-change can encode it
+    write(csv_path, rows)
+    assert main(["train", "--resume", str(run), "--set", "train.steps=20", "--allow-data-change"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "column 'city' holds 'Marseille', which the run was not trained on" in err
+    assert (run / "checkpoints" / "latest.pt").read_bytes() == before
+    rows[1][0] = "Lyon"  # known values again: --allow-data-change goes on, and says so
+    write(csv_path, rows)
+    assert main(["train", "--resume", str(run), "--set", "train.steps=20", "--allow-data-change"]) == 0
+    assert "data changed (--allow-data-change)" in (run / "config.toml").read_text()

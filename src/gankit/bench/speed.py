@@ -62,7 +62,8 @@ QUALITY_MARKS = [150, 300, 600]
 FAST_CONFIG = "fast-fashion-mnist.toml"
 EVAL_METRICS = ["parzen", "fd", "kid", "prdc"]
 SECTION_ORDER = ["machine", "paper", "ablation", "batch", "nets", "configs", "distributed", "quality", "images",
-                 "images-tuning", "modes", "evaluation", "folder-features", "folder-scale", "tables", "reproduce"]
+                 "images-tuning", "modes", "evaluation", "folder-features", "folder-scale", "tables", "tables-options",
+                 "reproduce"]
 
 
 # --- measuring, each in a child process -----------------------------------------------------------
@@ -550,7 +551,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", default=str(ROOT / "BENCHMARKS.md"))
     p.add_argument("--seconds", type=float, default=10.0, help="measuring time per figure")
     p.add_argument("--sections", default="machine,paper,ablation,batch,nets,configs,distributed,quality,images,evaluation,"
-                                         "folder-features,folder-scale,tables",
+                                         "folder-features,folder-scale,tables,tables-options",
                    help="which sections to measure (the others in --out are kept)")
     p.add_argument("--processes", default="1,2", help="process counts for the distributed section")
     p.add_argument("--quick", action="store_true", help="2 s per figure, no batch sweep, quality marks 20,40 s, "
@@ -616,6 +617,10 @@ def main(argv: list[str] | None = None) -> int:
                 if name == "folder-features" else
                 folder_bench.section_scale(n=2000 if a.quick else 100_000, side=32 if a.quick else 128,
                                            steps=20 if a.quick else 50))
+        elif name == "tables-options":
+            from .tables import run_options_section
+
+            sections[name] = header(command) + run_options_section(command, 2.0 if a.quick else 20.0, a.tables)
         elif name == "tables":
             from .tables import run_section
 
@@ -628,6 +633,7 @@ def main(argv: list[str] | None = None) -> int:
     sections["reproduce"] = ["## Reproduce", "", "```", "make bench                      # every section above, ~2 h on 2 cores (images: ~80 min)",
                              "python -m gankit.bench --sections paper,nets   # some of them",
                              "python -m gankit.bench --sections tables       # gankit beside CTGAN and TVAE (pip install 'gankit[bench]')",
+                             "python -m gankit.bench --sections tables-options   # each choice of configs/table.toml against the others",
                              "gankit bench modes              # the mode-collapse benchmark", "```"]
     write_sections(a.out, sections)
     print(f"bench: wrote {a.out}", file=sys.stderr)

@@ -359,7 +359,8 @@ def _scores(train, holdout, fake, codec, target, seed, ceiling) -> dict[str, Any
     "dcr_holdout_median": "the same for held-out real rows: a sample much nearer than this copies",
     "dcr_closer_to_train": "share of samples nearer to training rows than to as many held-out rows (0.5: no overfitting)",
     "shape_*": "column *'s shape score (KSComplement or TVComplement), 0..1",
-})
+}, few_real="scores against {n_ref} training rows (and fewer held-out ones) vary by a few hundredths from one draw to "
+            "the next, and even held-out real rows do not reach 1 or an AUC of 0.5: read them beside the *_holdout keys")
 def compute(ctx: EvalContext) -> dict:
     ds = ctx.dataset
     if ds.kind != "table" or ds.table is None:

@@ -23,10 +23,11 @@ from ..config import Config, from_toml_text
 from ..errors import GankitError
 from ..losses.base import GANLoss
 from ..metrics.registry import meaning
-from ..metrics.runs import read_metrics, read_samples_metrics
+from ..metrics.runs import evaluate_run, read_metrics, read_samples_metrics
 from ..sampling.outputs import MARK, check_output, gankit_html, gankit_png, writable_folder, write_file
 from ..sampling.run import open_checkpoint
-from . import curves, memorisation
+from . import curves, memorisation, table_figures
+from .figures import make_figures
 
 MAX_SAMPLE_PICTURES = 12  # sample pictures over time: evenly spaced, always the last
 FIGURE_NOTES = {
@@ -67,26 +68,47 @@ def write_report(run: str | Path, out: str | Path | None = None, force: bool = F
     cfg = _run_config(run, state)
     check_output(target, force=force, own=None if out else gankit_html, data=cfg.data if cfg else None,
                  what="--out" if out else "")
-    images = state is not None and (state.get("data") or {}).get("kind") == "image"
-    if images:  # the memorisation check writes RUN/figures/memorisation.png and RUN/metrics.json
+    why = table_why = None
+    kind = (state.get("data") or {}).get("kind") if state is not None else None
+    if kind == "image":  # the memorisation check writes RUN/figures/memorisation.png and RUN/metrics.json
         check_output(run / "figures" / memorisation.FIGURE, force=force, own=gankit_png, what="")
     writable_folder(target.parent)  # before any work: minutes of checks for a page that cannot be written
-    why = None
-    if images:
+    if kind == "image":
         why = memorisation.check_run(run, int(state["step"]))  # of the latest checkpoint, made when missing
-    return write_file(target, render(run, state, memorisation_note=why).encode("utf-8"))
+    elif kind == "table":
+        table_why = _check_table(run, int(state["step"]))  # its scores and figures, made when missing
+    return write_file(target, render(run, state, memorisation_note=why, table_note=table_why).encode("utf-8"))
 
 
-def render(run: Path, state: dict | None | bool = False, memorisation_note: str | None = None) -> str:
+def _check_table(run: Path, step: int) -> str | None:
+    """A table run's scores (`gankit evaluate RUN --metrics table`) and figures (`gankit figures
+    RUN`) of the latest checkpoint (`step`), made when missing or older; why not, or None."""
+    entry = read_metrics(run).get("table") or {}
+    p = entry.get("provenance", {})
+    latest = run / "checkpoints" / "latest.pt"
+    try:
+        if not (p.get("step") == step and p.get("source") == "checkpoint"):
+            evaluate_run(run, "table", seed=0)
+        figures = [run / "figures" / name for name in table_figures.FIGURES]
+        if not all(f.is_file() and f.stat().st_mtime >= latest.stat().st_mtime for f in figures):
+            make_figures(run)
+    except GankitError as e:
+        return str(e)
+    return None
+
+
+def render(run: Path, state: dict | None | bool = False, memorisation_note: str | None = None,
+           table_note: str | None = None) -> str:
     """The page as one HTML string (`state`: the latest checkpoint, when already loaded;
-    `memorisation_note` says why the memorisation check is missing)."""
+    `memorisation_note` says why the memorisation check is missing, `table_note` why a table's
+    scores or figures are)."""
     state = _latest(run) if state is False else state
     rows = curves.read_log(run)
     body = [f"<h1>gankit run: {_e(run.resolve().name)}</h1>",
             f"<p class=muted>{_e(str(run.resolve()))} &middot; report written {_e(time.strftime('%Y-%m-%d %H:%M'))} "
             f"by gankit {_e(__version__)}</p>",
             _summary(run, state, rows), _curves(rows, _loss(run, state)), _samples(run),
-            _memorisation(run, state, memorisation_note), _metrics(run, state),
+            _memorisation(run, state, memorisation_note), _table_scores(run, state, table_note), _metrics(run, state),
             _samples_metrics(run), _figures(run), _config(run, state)]
     return ("<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8>"
             f"<meta name=generator content='{_e(MARK)}'>"
@@ -107,7 +129,11 @@ def _summary(run: Path, state: dict | None, rows: list[dict]) -> str:
         items.append(("data", data.group(1)))
     if state is not None:
         info = state.get("data") or {}
-        if "shape" in info:
+        if info.get("kind") == "table" and "table" in info:
+            names = [c for c in str(info.get("columns", "")).split(",") if c]
+            items.append(("kind", f"table, {len(names)} columns ({', '.join(names)}), each row encoded as "
+                                  f"{int(info['shape'].tolist()[0])} values"))
+        elif "shape" in info:
             items.append(("kind", f"{info.get('kind')} {'×'.join(str(int(v)) for v in info['shape'].tolist())}"))
         items.append(("trained", f"step {int(state['step'])}" + (f" of train.steps = {steps.group(1)}" if steps else "")))
         if "elapsed" in state:
@@ -230,6 +256,27 @@ def _memorisation(run: Path, state: dict | None, note: str | None) -> str:
             f"{_e(p.get('seed'))}; distances in the features of {_e(v.get('feature_net', ''))}.</p>"
             f"<table><tr><th>key</th><th>value</th><th>what it means</th></tr>{rows}</table>"
             f"<figure>{pic}<figcaption>{_e(FIGURE_NOTES[memorisation.FIGURE])}</figcaption></figure>")
+
+
+def _table_scores(run: Path, state: dict | None, note: str | None) -> str:
+    """A table run's scores beside the held-out real rows' own (the ceiling), and what each is."""
+    if state is None or (state.get("data") or {}).get("kind") != "table":
+        return ""
+    head = "<h2>Table scores: samples beside held-out real rows</h2>"
+    entry = read_metrics(run).get("table")
+    if note or entry is None:
+        return head + f"<p class=warn>The scores could not be made: {_e(note or 'no result in metrics.json')}</p>"
+    v, p = entry["values"], entry.get("provenance", {})
+    rows = "".join(f"<tr><td>{_e(what)}</td><td class=num>{_e(_num(s))}</td>"
+                   f"<td class=num>{_e(_num(c)) if c is not None else '–'}</td></tr>"
+                   for what, s, c in table_figures.score_rows(v))
+    target = (f" ML efficacy predicts <code>{_e(v['ml_target'])}</code>." if "ml_target" in v else
+              " No ML efficacy: <code>gankit evaluate RUN --metrics table --set metrics.target=COLUMN</code> adds it.")
+    return (head + f"<p class=muted>{_e(p.get('n_samples'))} samples of step {_e(p.get('step'))} (seed {_e(p.get('seed'))}) "
+            "and the held-out real rows, each scored against the training rows by "
+            f"<code>gankit evaluate RUN --metrics table</code> (SDMetrics' definitions).{target} Real rows do not "
+            "reach 1 or an AUC of 0.5 either: the held-out column is what to compare with.</p>"
+            f"<table><tr><th>score</th><th>samples</th><th>held-out real rows</th></tr>{rows}</table>")
 
 
 def _figures(run: Path) -> str:

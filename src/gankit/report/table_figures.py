@@ -50,3 +50,31 @@ def save_pair_trends(real: np.ndarray, fake: np.ndarray, codec, path: str | Path
         return write_file(Path(path), png_bytes(fig, dpi=100, title=NOTE))
     finally:
         plt.close(fig)
+
+
+# --------------------------------------------------------------------------- the report's section
+
+# (key of the samples, key of the held-out rows' ceiling, what a person reads), in the page's order
+SCORE_ROWS = [
+    ("column_shapes", "column_shapes_holdout", "column shapes (SDMetrics: KS / TV complement per column; 1 is best)"),
+    ("pair_trends", "pair_trends_holdout", "pair trends (SDMetrics: correlation / contingency similarity; 1 is best)"),
+    ("pair_trends_all", "pair_trends_all_holdout", "pair trends over every column pair"),
+    ("blanks", None, "blanks at the data's rate (1 is best)"),
+    ("detection_auc", "detection_auc_holdout", "detection AUC, logistic regression (0.5 is best)"),
+    ("detection_gbt_auc", "detection_gbt_auc_holdout", "detection AUC, gradient-boosted trees (0.5 is best)"),
+    ("ml_f1", "ml_f1_real", "ML efficacy: macro F1 on held-out rows, trees trained on samples (real: on training rows)"),
+    ("ml_r2", "ml_r2_real", "ML efficacy: R² on held-out rows, trees trained on samples (real: on training rows)"),
+    ("copies", None, "share of rows identical to a training row"),
+    ("dcr_median", "dcr_holdout_median", "median distance to the closest training row (much below real: copying)"),
+    ("dcr_closer_to_train", None, "share nearer to training rows than to held-out ones (0.5: no overfitting)"),
+]
+FIGURES = ("samples.png", "pair-trends.png")  # what a table run's report shows of RUN/figures/
+
+
+def score_rows(values: dict) -> list[tuple[str, float, float | None]]:
+    """(what, samples' score, held-out rows' score or None) for each table score in `values`."""
+    out = []
+    for key, ceiling, what in SCORE_ROWS:
+        if key in values:
+            out.append((what, float(values[key]), float(values[ceiling]) if ceiling and ceiling in values else None))
+    return out

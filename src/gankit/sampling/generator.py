@@ -146,8 +146,8 @@ class Generator(nn.Module):
         return z, (torch.randint(self.num_classes, (BLOCK,), generator=gen) if self.conditional else None)
 
     def seeded_noise(self, n: int, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """The z (n×z_dim) and drawn class ids (None unless conditional) of samples 0..n-1 of `seed`
-        (before any truncation): G(z, c) gives what `G.draw(n, seed)` does."""
+        """The z (n×z_dim) and drawn class ids (None unless conditional) of samples 0..n-1 of `seed`:
+        G(z, c) gives what `G.draw(n, seed)` does."""
         self._check_n(n)
         blocks = [self.block(seed, b) for b in range(-(-n // BLOCK))]
         z = torch.cat([z for z, _ in blocks])[:n]

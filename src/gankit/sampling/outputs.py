@@ -89,6 +89,7 @@ def write_file(path: Path, fill: Callable[[BinaryIO], Any] | bytes, nbytes: int 
             raise GankitError(f"{path} needs {size_text(nbytes)} but {path.parent} has {size_text(free)} free "
                               "(write less, or to another disk)")
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        os.fchmod(fd, file_mode())  # mkstemp's 0600 would hide samples and reports from everyone else
         with os.fdopen(fd, "wb") as f:
             f.write(data) if data is not None else fill(f)
             f.flush()
@@ -102,6 +103,13 @@ def write_file(path: Path, fill: Callable[[BinaryIO], Any] | bytes, nbytes: int 
             with contextlib.suppress(OSError):  # cleanup that fails must not hide the error being reported
                 os.unlink(tmp)
     return path
+
+
+def file_mode() -> int:
+    """The mode a plain `open(path, "w")` gives a new file: 0666 less the process's umask."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
 
 
 def append_line(path: Path, line: str) -> None:

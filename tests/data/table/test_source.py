@@ -59,3 +59,16 @@ def test_probe_names_the_types_and_a_blank_column_is_an_error(people, tmp_path):
         load(DataConfig(name=f"csv:{p}"))
     assert not probe(DataConfig(name=f"csv:{p}")).available
     assert len(load(DataConfig(name=f"csv:{p}", columns={"notes": "ignore"})).columns) == 5
+
+
+def test_a_large_table_says_what_it_is_doing_column_by_column(people, monkeypatch, capsys):
+    """A 1,000,000-row table spends minutes fitting its mixtures: each column is named as it starts."""
+    from gankit.data.table import source
+
+    monkeypatch.setattr(source, "LOUD_ROWS", 100)
+    load(DataConfig(name=f"csv:{people}"))
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == f"gankit: {people}: 120 rows; fitting the column transformer on 96 training rows"
+    assert err[1:6] == [f"gankit: {people}: fitting column {j + 1}/5: {name} ({kind})" for j, (name, kind) in
+                        enumerate(zip(HEADER, ["categorical", "integer", "continuous", "boolean", "categorical"]))]
+    assert err[6] == f"gankit: {people}: 120 rows encoded as {load(DataConfig(name=f'csv:{people}')).table.codec.width} values each"

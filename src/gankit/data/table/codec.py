@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 import torch
@@ -34,11 +35,14 @@ class TableCodec:
     @classmethod
     def fit(cls, frame, types: dict[str, str], *, train: np.ndarray | None = None, seed: int = 0,
             max_modes: int = 10, encoding: str = "modes", clip: bool = True,
-            spellings: dict | None = None) -> "TableCodec":
+            spellings: dict | None = None, log: Callable[[str], None] | None = None) -> "TableCodec":
         """One encoder per column of `types` (name -> type), fitted on the rows `train` of
-        `frame` (all when None); categories come from every row, so held-out rows encode too."""
+        `frame` (all when None); categories come from every row, so held-out rows encode too.
+        `log` hears of each column as it is fitted (a large table's mixtures take a while)."""
         cols = []
         for j, (name, kind) in enumerate(types.items()):
+            if log is not None:
+                log(f"column {j + 1}/{len(types)}: {name} ({kind})")
             if kind in ("continuous", "integer"):
                 col = Numeric(name, kind, encoding=encoding, clip=clip)
                 col.fit(col.codes(frame[name], "the data"), seed + 7919 * j, max_modes, train)

@@ -90,7 +90,7 @@ def infer(frame, declared: dict[str, str], source: str, line_offset: int) -> dic
         want = declared.get(name)
         if want == "ignore":
             continue
-        how = f"declare its type, e.g. data.columns = {{ {name} = \"categorical\" }}, or leave it out with {name} = \"ignore\""
+        how = f"declare its type, e.g. data.columns = {{ {name} = \"categorical\" }}"
         drop = f"leave it out with data.columns = {{ {name} = \"ignore\" }}"
         if col.isna().all() or (col.dtype == object and len(_texts(col)) == 0):
             raise GankitError(f"{source} column {name!r} is blank in every row: there is nothing to learn ({drop})")
@@ -441,7 +441,7 @@ class Discrete:
             bad = keys[idx.index(-1)]
             shown = ", ".join(self.categories[:20]) + (", ..." if len(self.categories) > 20 else "")
             raise GankitError(f"{source} column {self.name!r} holds {bad!r}, which the run was not trained on "
-                              f"(its values: {shown})")
+                              f"(its values: {shown}); restore the data the run was trained on, or train a new run on it")
         out[present] = idx
         return out
 

@@ -69,7 +69,8 @@ def load_csv(cfg: DataConfig) -> Dataset:
     if loud:
         say(f"gankit: {path}: {len(frame):,} rows; fitting the column transformer on {len(rows[0]):,} training rows")
     codec = TableCodec.fit(frame, types, train=rows[0], seed=SPLIT_SEED, max_modes=cfg.max_modes,
-                           encoding=cfg.continuous, clip=cfg.clip, spellings=spellings)
+                           encoding=cfg.continuous, clip=cfg.clip, spellings=spellings,
+                           log=(lambda text: say(f"gankit: {path}: fitting {text}")) if loud else None)
     return _dataset(cfg.name, str(path), codec, frame, rows, loud)
 
 
