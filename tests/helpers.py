@@ -27,7 +27,7 @@ def emoji_folder() -> Path | None:
 def read_only(monkeypatch, folder):
     """Make `folder` read-only for this test: chmod where that binds (not root), else refuse every
     write under it the way the kernel would (PermissionError, errno 13) in open, os.open, rename,
-    unlink and mkdir, which is what a read-only folder does to any writer."""
+    unlink and mkdir, and os.access(W_OK) False, which is what a read-only folder does to any writer."""
     import builtins
     import errno
     import os
@@ -52,7 +52,7 @@ def read_only(monkeypatch, folder):
     def denied(path):
         return PermissionError(errno.EACCES, "Permission denied", os.fsdecode(path))
 
-    real_open, real_os_open = builtins.open, os.open
+    real_open, real_os_open, real_access = builtins.open, os.open, os.access
     real_replace, real_unlink, real_mkdir = os.replace, os.unlink, os.mkdir
 
     def fake_open(file, mode="r", *args, **kwargs):
@@ -72,7 +72,13 @@ def read_only(monkeypatch, folder):
             return real(path, *args, **kwargs)
         return fake
 
+    def fake_access(path, mode, *args, **kwargs):  # what the kernel answers for a read-only folder
+        if mode & os.W_OK and inside(path):
+            return False
+        return real_access(path, mode, *args, **kwargs)
+
     monkeypatch.setattr(builtins, "open", fake_open)
+    monkeypatch.setattr(os, "access", fake_access)
     monkeypatch.setattr(os, "open", fake_os_open)
     monkeypatch.setattr(os, "replace", guard(real_replace))
     monkeypatch.setattr(os, "unlink", guard(real_unlink))

@@ -180,8 +180,8 @@ def _cmd_datasets(a) -> int:
 
     if a.fetch:
         return _fetch(a)
-    if a.by_category:
-        raise GankitError("--by-category goes with --fetch NAME")
+    if a.by_category or a.force:
+        raise GankitError(f"{'--by-category' if a.by_category else '--force'} goes with --fetch NAME")
 
     cfg = config_mod.load(a.config, a.set)
     base = cfg.data if (a.config or a.set) else None
@@ -200,7 +200,7 @@ def _fetch(a) -> int:
 
     from .data.fetch import MARKER, fetch
 
-    folder = fetch(a.fetch, by_category=a.by_category)
+    folder = fetch(a.fetch, by_category=a.by_category, force=a.force)
     about = json_mod.loads((folder / MARKER).read_text())
     say(f"gankit: {about['images']} images of {about['package']}@{about['version']} in {folder} "
         f"({about['licence']}); train on them with --set data.name=folder:{folder}")
@@ -390,6 +390,8 @@ def build_parser() -> argparse.ArgumentParser:
                                                    "3,786 PNGs at 64x64 each")
     d.add_argument("--by-category", action="store_true", help="with --fetch: one sub-folder per emoji category "
                                                               "(gankit reads them as classes)")
+    d.add_argument("--force", action="store_true", help="with --fetch: replace a folder at the cache's path "
+                                                        "that gankit did not fetch")
     d.set_defaults(func=_cmd_datasets)
     return p
 

@@ -1,5 +1,7 @@
 """`make bench`'s machinery (never its numbers): sections, the reference loops, a measurement."""
 
+import os
+
 import pytest
 
 from gankit.bench import speed as bench
@@ -123,3 +125,20 @@ def test_the_folder_scale_section_measures_the_training_process(tmp_path):
     text = "\n".join(lines)
     assert "120 PNG files at 16x16" in text and "peak RssAnon" in text and "4 G steps" in text
     assert "1.5 GiB while training on it: **met**" in text  # a small folder's process: torch, tiny nets, one batch
+
+
+def test_a_file_the_bench_did_not_write_is_refused_before_anything_is_measured(tmp_path, capsys, monkeypatch):
+    """Only the bench's sections of --out are kept: a README given as --out was replaced by them."""
+    mine = tmp_path / "README.md"
+    mine.write_text("# My project\n\nNotes I keep.\n")
+    with pytest.raises(bench.GankitError, match=r"README.md exists and was not written by gankit's bench"):
+        bench.write_sections(mine, {"paper": ["## Paper", "rows"]})
+    measured = []
+    monkeypatch.setattr(bench, "section_machine", lambda *a: measured.append(a))
+    with pytest.raises(bench.GankitError, match="was not written by gankit's bench"):
+        bench.main(["--out", str(mine), "--sections", "machine"])
+    assert not measured and mine.read_text() == "# My project\n\nNotes I keep.\n"
+    empty = tmp_path / "new.md"
+    empty.write_text("")
+    bench.write_sections(empty, {"paper": ["## Paper", "rows"]})  # an empty file, or none, is the bench's to fill
+    assert "<!-- bench:paper -->" in empty.read_text() and os.listdir(tmp_path) == ["README.md", "new.md"]

@@ -102,12 +102,31 @@ def test_no_member_is_written_outside_the_folder(npm, tmp_path):
     assert len(list(folder.glob("*.png"))) == 5
 
 
-def test_an_unfinished_folder_is_fetched_again(npm):
+def test_a_folder_gankit_did_not_fetch_is_replaced_only_with_force(npm):
+    """A fetch moves its folder into place whole, marker included: a folder there without the
+    marker is someone's own, and was deleted without a word before."""
     target = fetch_mod.folder_for("emoji-twitter")
     target.mkdir(parents=True)
-    (target / "half.png").write_bytes(b"cut off")  # no marker: a fetch that died midway
-    folder = fetch_mod.fetch("emoji-twitter")
-    assert not (folder / "half.png").exists() and (folder / fetch_mod.MARKER).is_file()
+    (target / "mine.png").write_bytes(b"my own picture")
+    with pytest.raises(GankitError, match=r"emoji-twitter exists but was not fetched by gankit .*give --force"):
+        fetch_mod.fetch("emoji-twitter")
+    assert (target / "mine.png").read_bytes() == b"my own picture" and not npm.exists()  # nothing downloaded
+    folder = fetch_mod.fetch("emoji-twitter", force=True)
+    assert not (folder / "mine.png").exists() and (folder / fetch_mod.MARKER).is_file()
+    assert fetch_mod.fetch("emoji-twitter") == folder  # gankit's own folder: found, not refused
+
+
+def test_a_cache_gankit_cannot_write_is_one_error(npm, monkeypatch, tmp_path):
+    from helpers import read_only
+
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    read_only(monkeypatch, cache)
+    with pytest.raises(GankitError, match=r"cannot write the image folder .*emoji-twitter: Permission denied "
+                                          r"\(make .*cache writable, or point GANKIT_CACHE"):
+        fetch_mod.fetch("emoji-twitter")
+    monkeypatch.undo()
+    assert list(cache.iterdir()) == []
 
 
 def test_errors_are_one_line(npm, monkeypatch, tmp_path):
@@ -130,3 +149,5 @@ def test_the_command_prints_the_folder(npm):
     assert "5 images of emoji-datasource-twitter@16.0.0" in p.stderr and "data.name=folder:" in p.stderr
     p = subprocess.run([sys.executable, "-m", "gankit", "datasets", "--by-category"], capture_output=True, text=True)
     assert p.returncode == 2 and p.stderr.strip() == "gankit: error: --by-category goes with --fetch NAME"
+    p = subprocess.run([sys.executable, "-m", "gankit", "datasets", "--force"], capture_output=True, text=True)
+    assert p.returncode == 2 and p.stderr.strip() == "gankit: error: --force goes with --fetch NAME"

@@ -67,6 +67,25 @@ def test_the_same_bytes_elsewhere_are_the_same_data(tmp_path):
     assert "7 files, not 6" in fp.changes(fa, of(DataConfig(name=f"folder:{b}", size=8)))
 
 
+def test_a_folder_of_links_is_fingerprinted_by_its_own_paths_and_the_bytes_they_point_to(tmp_path):
+    """A class folder of symbolic links to images elsewhere (the bench's by-class folder) raised
+    ValueError: the links' targets were taken for the folder."""
+    flat = tmp_path / "flat"
+    flat.mkdir()
+    for i in range(4):
+        Image.new("RGB", (8, 8), (60 * i, 0, 0)).save(flat / f"{i}.png")
+    linked, copied = tmp_path / "linked", tmp_path / "copied"
+    for root in (linked, copied):
+        for i in range(4):
+            (root / f"c{i % 2}").mkdir(parents=True, exist_ok=True)
+            target = root / f"c{i % 2}" / f"{i}.png"
+            target.symlink_to(flat / f"{i}.png") if root is linked else shutil.copy(flat / f"{i}.png", target)
+    fl = of(DataConfig(name=f"folder:{linked}", size=8))
+    assert fl["n_files"] == 4 and fp.changes(of(DataConfig(name=f"folder:{copied}", size=8)), fl) == []
+    Image.new("RGB", (8, 8), "white").save(flat / "1.png")  # what a link points to changed
+    assert fp.changes(fl, of(DataConfig(name=f"folder:{linked}", size=8))) != []
+
+
 def test_a_large_file_is_read_in_bounded_pieces_that_still_cover_it(tmp_path, monkeypatch):
     """Cheap to recompute: at most SAMPLE_BYTES of a file are read, evenly spread, and the hash is
     what those bytes give (an independent sha256 over the same pieces)."""

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from helpers import CONFIGS
 
-from gankit import config
+from gankit import config, metrics
 from gankit.cli import main
 from gankit.metrics import TINY_REFERENCE, evaluate
 from gankit.metrics.runs import evaluate_run, read_metrics, read_samples_metrics
@@ -177,7 +177,10 @@ def test_a_read_only_run_folder_is_one_line_and_nothing_changes(run, capsys, mon
     capsys.readouterr()
     before = (run / "metrics.json").read_bytes(), (run / "metrics.jsonl").read_bytes()
     read_only(monkeypatch, run)
+    measured = []
+    monkeypatch.setattr(metrics, "evaluate_each", lambda *a, **k: measured.append(1))
     assert main(["evaluate", str(run), "--metrics", "modes", "--n", "60"]) == 2
+    assert not measured  # refused before the measuring, whose result could not be kept
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("gankit: error: cannot write") and "Permission denied" in err[0]
     monkeypatch.undo()

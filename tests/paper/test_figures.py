@@ -68,7 +68,7 @@ def test_figure1_refuses_images(digits_run, tmp_path):
 def test_gradient_norms_match_a_direct_computation(digits_run):
     r = gradient_norms(digits_run, n=200)
     assert r["steps"] == [8, 16, 24, 32, 40]
-    net = Nets(step_checkpoints(digits_run)[-1][1])
+    net = Nets(step_checkpoints(digits_run)[-1][1], digits_run)
     z = net.noise(200, 0)
     d = torch.sigmoid(net.D(net.G(z)))
     # The paper's two generator objectives, written out with plain logs.

@@ -48,6 +48,34 @@ def test_the_report_makes_the_check_of_the_latest_checkpoint_once(run, tmp_path,
     assert "Memorisation check, step 40" == Image.open(figure).info["Title"]
 
 
+def test_the_report_neither_replaces_a_memorisation_png_of_anyone_elses_nor_works_for_a_page_it_cannot_write(
+        run, tmp_path, capsys, monkeypatch):
+    """The report writes RUN/figures/memorisation.png: one that gankit did not make is replaced only
+    with --force, and a run folder it cannot write in is refused before the check's minutes of work."""
+    from helpers import read_only
+
+    r = tmp_path / "r"
+    shutil.copytree(run, r)
+    (r / "figures").mkdir(exist_ok=True)
+    mine = r / "figures" / memorisation.FIGURE
+    Image.new("RGB", (8, 8), "red").save(mine)
+    before = mine.read_bytes()
+    assert main(["report", str(r)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"gankit: error: {mine} already exists and was not written by gankit; give --force to replace it, "
+                   "or choose another path"]
+    assert mine.read_bytes() == before and not (r / "metrics.json").exists() and not (r / "report.html").exists()
+    checked = []
+    monkeypatch.setattr(memorisation, "check_run", lambda *a: checked.append(a))
+    read_only(monkeypatch, r)
+    assert main(["report", str(r), "--force"]) == 2
+    assert capsys.readouterr().err.startswith(f"gankit: error: cannot write in {r}: Permission denied")
+    assert not checked
+    monkeypatch.undo()
+    assert main(["report", str(r), "--force"]) == 0
+    assert Image.open(mine).info["Title"] == "Memorisation check, step 30"
+
+
 def test_gankit_figures_draws_it_for_image_runs(run, tmp_path):
     r = tmp_path / "r"
     shutil.copytree(run, r)

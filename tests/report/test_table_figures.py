@@ -4,6 +4,7 @@ where samples keep a pair's relation, and `gankit figures`/`report` show a table
 from __future__ import annotations
 
 import numpy as np
+from PIL import Image
 from table_rows import train_table
 
 from gankit.cli import main
@@ -31,6 +32,17 @@ def test_figures_and_report_of_a_table_run(tmp_path, capsys):
     page = (run / "report.html").read_text()
     for text in ("pair-trends.png", "column_shapes", "SDMetrics&#x27; Column Shapes", "ml_f1_real", "detection_auc"):
         assert text in page
+    # A pair-trends.png of anyone else's is replaced only with --force; gankit's own is refreshed.
+    mine = run / "figures" / "pair-trends.png"
+    Image.new("RGB", (4, 4), "blue").save(mine)
+    before = mine.read_bytes()
+    capsys.readouterr()
+    assert main(["figures", str(run)]) == 2
+    assert capsys.readouterr().err == (f"gankit: error: {mine} already exists and was not written by gankit; "
+                                       "give --force to replace it, or choose another path\n")
+    assert mine.read_bytes() == before
+    assert main(["figures", str(run), "--force"]) == 0 and mine.read_bytes() != before
+    assert main(["figures", str(run)]) == 0  # now gankit's own: refreshed without --force
 
 
 def test_the_report_of_a_table_run_makes_its_scores_and_figures_and_shows_them_beside_the_ceiling(tmp_path):

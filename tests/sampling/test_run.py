@@ -81,3 +81,20 @@ def test_a_corrupt_latest_pt_names_the_kept_checkpoint_and_how_to_use_it(runs, t
     assert len(err) == 1 and "latest.pt is not a readable checkpoint" in err[0]
     assert f"the kept checkpoint {kept} (step 20) loads: use it with --checkpoint {kept}" in err[0]
     assert main(["sample", str(run), "--n", "5", "--out", str(tmp_path / "s.npy"), "--checkpoint", str(kept)]) == 0
+
+
+def test_a_step_checkpoint_copied_from_another_run_is_refused_before_any_figure(runs, tmp_path, capsys):
+    """The paper's figures (Figure 1, saturation) read every kept step-NNNNNNN.pt: one copied in from
+    another run is refused like latest.pt, in one line, before a figure is drawn."""
+    run = tmp_path / "heights"
+    train(config.load(CONFIGS / "heights.toml", TINY + ["train.keep_every=4"]), run, quiet=True)
+    assert main(["figures", str(run)]) == 0  # its own five step files draw Figure 1 and saturation
+    assert {"figure1.png", "saturation.png"} <= {p.name for p in (run / "figures").iterdir()}
+    capsys.readouterr()
+    shutil.copy(runs / "ring8" / "checkpoints" / "step-0000010.pt", run / "checkpoints" / "step-0000002.pt")
+    before = files(run)
+    assert main(["figures", str(run), "--force"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"gankit: error: checkpoint {run}/checkpoints/step-0000002.pt does "
+                                               f"not belong to run {run}")
+    assert files(run) == before

@@ -29,6 +29,7 @@ import torch
 from .. import config as config_mod
 from .. import data as data_mod
 from ..errors import GankitError
+from ..sampling.outputs import write_file
 from ..metrics.modes import mode_stats
 
 ROOT = Path(__file__).resolve().parents[3]  # the repository: configs/, docs/, BENCHMARKS.md
@@ -349,9 +350,7 @@ def replace_section(path: Path, section: list[str], heading: str = "", begin: st
         text = before + block + after
     else:
         text = text.rstrip("\n") + "\n\n" + block + "\n"
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text)
-    tmp.replace(path)
+    write_file(path, text.encode())  # atomic; a failure is one GankitError
 
 
 def main(a) -> int:

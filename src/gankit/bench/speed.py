@@ -29,6 +29,8 @@ from pathlib import Path
 import torch
 
 from .. import config as config_mod
+from ..errors import GankitError
+from ..sampling.outputs import write_file
 
 from .child import REFERENCE, ROOT, _json_line, _module, cpu_name, run_child, run_reference  # noqa: F401  (speed's own names too)
 
@@ -477,10 +479,28 @@ def header(command: str) -> list[str]:
             f"- command: `{command}`", ""]
 
 
-def write_sections(path: str | Path, sections: dict[str, list[str]]) -> None:
-    """Replace (or add, in SECTION_ORDER) the named `<!-- bench:NAME -->` sections of BENCHMARKS.md."""
+def sections_text(path: str | Path) -> str:
+    """The text of a benchmarks file to rewrite ("" when there is none yet), refused in one line
+    when it is not one the bench wrote: its text outside `<!-- bench:NAME -->` sections is not
+    kept, so a file without them (a README given as --out) would be lost."""
     path = Path(path)
-    text = path.read_text() if path.is_file() else ""
+    if path.is_dir():
+        raise GankitError(f"--out {path} is a folder; give the benchmarks file (BENCHMARKS.md)")
+    try:
+        text = path.read_text() if path.is_file() else ""
+    except (OSError, UnicodeDecodeError) as e:
+        raise GankitError(f"cannot read {path}: {e}") from None
+    if text.strip() and "<!-- bench:" not in text:
+        raise GankitError(f"--out {path} exists and was not written by gankit's bench (it has no <!-- bench:NAME --> "
+                          "sections, and only those are kept): choose another path, or move it away")
+    return text
+
+
+def write_sections(path: str | Path, sections: dict[str, list[str]]) -> None:
+    """Replace (or add, in SECTION_ORDER) the named `<!-- bench:NAME -->` sections of BENCHMARKS.md,
+    atomically (see `sections_text` for the file it refuses)."""
+    path = Path(path)
+    text = sections_text(path)
     found = dict(re.findall(r"<!-- bench:(\S+) -->\n(.*?)<!-- /bench:\1 -->\n", text, flags=re.S))
     for name, lines in sections.items():
         found[name] = "\n".join(lines).rstrip() + "\n"
@@ -491,7 +511,7 @@ def write_sections(path: str | Path, sections: dict[str, list[str]]) -> None:
             "machine to machine, so speed is judged as ratios measured in one run.", ""]
     for name in order:
         body += [f"<!-- bench:{name} -->", found[name].rstrip(), f"<!-- /bench:{name} -->", ""]
-    path.write_text("\n".join(body))
+    write_file(path, "\n".join(body).encode())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -514,6 +534,7 @@ def main(argv: list[str] | None = None) -> int:
             measure_gankit(spec["config"], spec.get("overrides", []), spec["seconds"], spec.get("flags"))
         print(json.dumps(result))
         return 0
+    sections_text(a.out)  # a file the bench may not rewrite is refused before anything is measured
     seconds = 2.0 if a.quick else a.seconds
     wanted = [s.strip() for s in a.sections.split(",") if s.strip()]
     if a.quick:

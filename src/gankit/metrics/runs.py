@@ -27,7 +27,7 @@ from ..errors import GankitError
 from ..sampling import classes as conditional
 from ..sampling.files import load_npy, sha256
 from ..sampling.generator import check_seed, generator_from_state
-from ..sampling.outputs import append_line, check_output, gankit_json, write_file
+from ..sampling.outputs import append_line, check_output, gankit_json, writable_folder, write_file
 from ..sampling.run import open_checkpoint
 
 SAMPLES_FILES = "samples_files"  # metrics.json's section for results measured on samples files
@@ -59,6 +59,7 @@ def evaluate_run(run: str | Path, names: str | list[str], samples: str | Path | 
     cfg = config_mod.from_dict(raw)
     kept_path = check_output(run / "metrics.json", force=force, own=gankit_json, data=cfg.data,
                              what="")
+    writable_folder(run)  # before the measuring: a result that cannot be kept is not computed
     # the data as the run saw it: a table through the column transformer its checkpoint kept
     dataset = data.load(cfg.data, fitted=state.get("data"))
     changed = fingerprint.changes(state.get("data_fingerprint"), fingerprint.fingerprint(cfg.data, dataset))

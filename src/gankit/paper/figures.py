@@ -23,7 +23,7 @@ import numpy as np
 import torch
 from PIL import Image, ImageDraw, ImageFont
 
-from .. import checkpoint, data, nets
+from .. import data, nets
 from ..data.dataset import pixels, to_data_units, to_train_units
 from ..errors import GankitError, brief
 from ..losses import GENERATOR_LOSSES, Examples, discriminator_loss, scores
@@ -31,6 +31,7 @@ from ..metrics.memorisation import nearest
 from ..sampling.generator import Generator, generator_from_state, load_generator
 from ..sampling.outputs import png_bytes, write_file
 from ..sampling.pictures import image_grid, pyplot
+from ..sampling.run import open_checkpoint
 
 DPI = 100
 PAPER_FIGURES = ("figure1.png", "saturation.png", "nearest.png", "walks.png")  # names in RUN/figures/
@@ -57,8 +58,8 @@ class Nets:
     was trained against G. `gen` draws samples in data units through it.
     """
 
-    def __init__(self, path: str | Path):
-        state = checkpoint.load(path)
+    def __init__(self, path: str | Path, run: str | Path):
+        state, path = open_checkpoint(run, str(path))  # a step file copied in from another run is refused
         self.gen = generator_from_state(state, str(path), ema=False, device="cpu", where=str(path))
         self.G, self.config, self.info, self.step = self.gen.net, self.gen.config, self.gen.info, self.gen.step
         self.shape, self.kind = self.gen.shape, self.gen.kind
@@ -166,16 +167,16 @@ def figure1(run: str | Path, out: str | Path) -> Path:
     """Four panels: start, D trained to convergence against that G, after G's updates, the end."""
     ckpts = step_checkpoints(run)
     latest = Path(run) / "checkpoints" / "latest.pt"
-    if latest.is_file() and (not ckpts or Nets(latest).step > ckpts[-1][0]):
-        ckpts.append((Nets(latest).step, latest))
+    if latest.is_file() and (not ckpts or Nets(latest, run).step > ckpts[-1][0]):
+        ckpts.append((Nets(latest, run).step, latest))
     if ckpts:
-        head = Nets(ckpts[-1][1])
+        head = Nets(ckpts[-1][1], run)
         if head.kind != "points" or head.shape != (1,):
             raise GankitError(f"Figure 1 is drawn for 1-D data (gauss1d); {run} models {head.kind} of shape {head.shape}")
     if len(ckpts) < 3:
         raise GankitError(f"Figure 1 needs at least 3 checkpoints of {run} through training "
                           "(train with train.keep_every, e.g. --set train.keep_every=250)")
-    first, second, last = Nets(ckpts[0][1]), Nets(ckpts[1][1]), Nets(ckpts[-1][1])
+    first, second, last = Nets(ckpts[0][1], run), Nets(ckpts[1][1], run), Nets(ckpts[-1][1], run)
     dataset = data.load(first.config.data)
     real = dataset.train  # training units: what D sees
     D_conv = converge_discriminator(first, real)
@@ -205,7 +206,7 @@ def gradient_norms(run: str | Path, n: int = 1000, seed: int = 0) -> dict:
                           f"{MIN_SATURATION_POINTS}: train with train.keep_every, e.g. --set train.keep_every=10)")
     out = {"steps": [], "d_fake": [], "loss": None, **{k: [] for k in GENERATOR_LOSSES}}
     for step, path in ckpts:
-        net = Nets(path)
+        net = Nets(path, run)
         out["loss"] = net.config.train.loss
         z, c = net.noise(n, seed), net.classes(n)
         out["steps"].append(step)

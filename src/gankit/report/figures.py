@@ -9,11 +9,12 @@ import torch
 from .. import data
 from ..console import say
 from ..errors import GankitError
-from ..paper.figures import PAPER_FIGURES, paper_figures
+from ..paper.figures import PAPER_FIGURES, paper_figures, step_checkpoints
 from ..sampling import classes as conditional
 from ..sampling import pictures as plots
 from ..sampling.generator import load_generator
 from ..sampling.outputs import check_output, gankit_png, writable_folder, write_file
+from ..sampling.run import open_checkpoint
 from . import curves
 from .memorisation import FIGURE, memorisation_figure
 
@@ -33,6 +34,8 @@ def make_figures(run: str | Path, ema: bool | None = None, force: bool = False) 
         raise GankitError(f"{run} is not a run directory with a log.jsonl (give the --out folder of `gankit train`)")
     out = run / "figures"
     G = load_generator(run, ema=ema)  # refuses a checkpoint copied in from another run
+    for _, path in step_checkpoints(run):  # and so for the step files the paper's figures read, before any is drawn
+        open_checkpoint(run, str(path))
     for name in FIGURES:
         check_output(out / name, force=force, own=gankit_png, data=G.config.data, what="")
     writable_folder(out)

@@ -97,7 +97,8 @@ def _show(ax, img: torch.Tensor) -> None:
 def check_run(run: str | Path, step: int) -> str | None:
     """Make sure the run's memorisation check is of its latest checkpoint (`step`): the metric
     in RUN/metrics.json and RUN/figures/memorisation.png, computed when missing or older.
-    Returns why it could not be done, or None."""
+    Returns why it could not be done, or None. (`write_report` has checked, before, that a
+    memorisation.png already there is gankit's or --force was given.)"""
     run = Path(run)
     entry = read_metrics(run).get("memorisation")
     figure = run / "figures" / FIGURE

@@ -24,7 +24,7 @@ from ..errors import GankitError
 from ..losses.base import GANLoss
 from ..metrics.registry import meaning
 from ..metrics.runs import evaluate_run, read_metrics, read_samples_metrics
-from ..sampling.outputs import MARK, check_output, gankit_html, write_file
+from ..sampling.outputs import MARK, check_output, gankit_html, gankit_png, writable_folder, write_file
 from ..sampling.run import open_checkpoint
 from . import curves, memorisation, table_figures
 from .figures import make_figures
@@ -70,6 +70,9 @@ def write_report(run: str | Path, out: str | Path | None = None, force: bool = F
                  what="--out" if out else "")
     why = table_why = None
     kind = (state.get("data") or {}).get("kind") if state is not None else None
+    if kind == "image":  # the memorisation check writes RUN/figures/memorisation.png and RUN/metrics.json
+        check_output(run / "figures" / memorisation.FIGURE, force=force, own=gankit_png, what="")
+    writable_folder(target.parent)  # before any work: minutes of checks for a page that cannot be written
     if kind == "image":
         why = memorisation.check_run(run, int(state["step"]))  # of the latest checkpoint, made when missing
     elif kind == "table":

@@ -127,8 +127,15 @@ def writable_folder(folder: Path) -> None:
     while not probe.exists() and probe != probe.parent:
         probe = probe.parent
     if probe.exists() and (not probe.is_dir() or not os.access(probe, os.W_OK | os.X_OK)):
-        raise GankitError(f"cannot write in {folder}: {'not a folder' if not probe.is_dir() else 'permission denied'} "
-                          "(make it writable, or choose another place)")
+        why = "Not a folder" if not probe.is_dir() else "Read-only file system" if _read_only_mount(probe) else "Permission denied"
+        raise GankitError(f"cannot write in {folder}: {why} (make it writable, or choose another place)")
+
+
+def _read_only_mount(folder: Path) -> bool:
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except (OSError, AttributeError):
+        return False
 
 
 def size_text(nbytes: float) -> str:
