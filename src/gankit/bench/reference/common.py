@@ -14,7 +14,9 @@ import torch
 FASHION = Path("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz")
 
 
-def parser(description: str, batch: int) -> argparse.ArgumentParser:
+def parser(description: str, batch: int, snapshots: tuple[str, int] | None = None) -> argparse.ArgumentParser:
+    """The loops' options; `snapshots` (default --out folder, samples per snapshot) adds those of
+    the quality-over-time mode: --train SECONDS, --at, --out, --n."""
     p = argparse.ArgumentParser(description=description)
     p.add_argument("--seconds", type=float, default=15.0, help="measuring time after the warm-up")
     p.add_argument("--warmup", type=int, default=20, help="steps before timing starts")
@@ -22,7 +24,20 @@ def parser(description: str, batch: int) -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int, default=0, help="torch threads (0 = default)")
     p.add_argument("--reuse-fake", action="store_true", help="the tutorial shortcut: G step reuses the D step's fake")
     p.add_argument("--seed", type=int, default=0)
+    if snapshots:
+        out, n = snapshots
+        p.add_argument("--train", type=float, default=0.0, help="train for this many seconds instead of timing")
+        p.add_argument("--at", default="150,300,600", help="training seconds at which to write samples")
+        p.add_argument("--out", default=out)
+        p.add_argument("--n", type=int, default=n, help="samples per snapshot")
     return p
+
+
+def start(args) -> None:
+    """Threads and the seed, before anything is built."""
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
 
 
 def images(n: int | None = None, scale: str = "01") -> torch.Tensor:

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .common import images, parser, timed
+from .common import images, parser, start, timed
 
 
 class Generator(nn.Module):
@@ -50,15 +50,9 @@ def weights_init(m):
 
 
 def main():
-    p = parser("small DCGAN, eager", batch=64)
-    p.add_argument("--train", type=float, default=0.0, help="train for this many seconds instead of timing")
-    p.add_argument("--at", default="150,300,600", help="training seconds at which to write samples")
-    p.add_argument("--out", default="dcgan-samples")
-    p.add_argument("--n", type=int, default=10000, help="samples per snapshot")
+    p = parser("small DCGAN, eager", batch=64, snapshots=("dcgan-samples", 10000))
     args = p.parse_args()
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    torch.manual_seed(args.seed)
+    start(args)
     G, D = Generator(), Discriminator()
     G.apply(weights_init)
     D.apply(weights_init)

@@ -20,7 +20,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .common import parser, timed
+from .common import parser, start, timed
 
 
 class Generator(nn.Module):
@@ -83,17 +83,11 @@ def folder_images(root: str, size: int = 64) -> torch.Tensor:
 
 
 def main():
-    p = parser("the PyTorch DCGAN tutorial at 64x64, eager", batch=128)
+    p = parser("the PyTorch DCGAN tutorial at 64x64, eager", batch=128, snapshots=("dcgan64-samples", 5000))
     p.add_argument("--data", required=True, help="a folder of images")
     p.add_argument("--width", type=int, default=64, help="ngf = ndf")
-    p.add_argument("--train", type=float, default=0.0, help="train for this many seconds instead of timing")
-    p.add_argument("--at", default="150,300,600", help="training seconds at which to write samples")
-    p.add_argument("--out", default="dcgan64-samples")
-    p.add_argument("--n", type=int, default=5000, help="samples per snapshot")
     args = p.parse_args()
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    torch.manual_seed(args.seed)
+    start(args)
     data = folder_images(args.data)
     nz, m = 100, args.batch
     netG, netD = Generator(nz, args.width), Discriminator(args.width)
