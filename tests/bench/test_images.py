@@ -20,13 +20,20 @@ def test_the_box_blur_is_the_mean_of_the_5x5_neighbourhood_inside_the_image():
 
 @pytest.mark.slow
 def test_the_section_runs_every_row_with_tiny_budgets(tmp_path, monkeypatch):
+    import importlib
+
+    features = importlib.import_module("gankit.metrics.features")  # the module (gankit.metrics.features is also a function)
+
     monkeypatch.setattr(images, "TUTORIAL_BATCH", 8)
+    monkeypatch.setattr(features, "MIN_STEPS", 30)  # the folder's classifier: 600 steps at 64×64 would be most of the test
     folder = write_image_folder(tmp_path / "folder", 64, n=44)
     small = write_image_folder(tmp_path / "small", 64, n=40)  # the same first 40 images
     scored = []
     score = images._score
     monkeypatch.setattr(images, "_score", lambda x, ds, m, f="auto": scored.append(ds.name) or score(x, ds, m, f))
-    lines = images.section_images([1, 2], folder=folder, small=small, n=64, threads=1, speed_seconds=0)
+    # one 1 s mark (the rows' resume from mark to mark is tests/bench's speed sections'): every row trains,
+    # samples and is scored, in the classifier features of the folder's classes
+    lines = images.section_images([1], folder=folder, small=small, n=64, threads=1, speed_seconds=0)
     # every row, the small-data rows too, is scored against the whole folder (not the 40 it trained on)
     assert scored and set(scored) == {f"folder:{folder}"}
     text = "\n".join(lines)
@@ -34,11 +41,12 @@ def test_the_section_runs_every_row_with_tiny_budgets(tmp_path, monkeypatch):
     for label in ("DCGAN tutorial, ngf = ndf = 64", "DCGAN tutorial, ngf = ndf = 32", "fast-fashion-mnist.toml, data.size = 64",
                   "folder-64.toml", "folder-64.toml, 500 images", "folder-64.toml, 500 images, no augmentation"):
         cells = [c.strip() for c in rows[label].split("|")[2:-1]]
-        fds = [float(c.split(" ")[0]) for c in cells[:2]]
-        assert all(math.isfinite(f) and f >= 0 for f in fds) and int(cells[2]) >= 1, label
+        fds = [float(c.split(" ")[0]) for c in cells[:1]]
+        assert all(math.isfinite(f) and f >= 0 for f in fds) and int(cells[1]) >= 1, label
         assert "(" in cells[0]  # classes covered: the folder has class sub-folders
     assert "the folder's own images, 5×5 box blur" in rows
-    assert text.count("**met**") + text.count("**not met**") == 4  # the four goals, each judged
+    # the goals, each judged (after the first and the last mark: here one mark, so three)
+    assert text.count("**met**") + text.count("**not met**") == 3
 
 
 def test_the_speed_table_compares_gankit_with_the_tutorial_and_the_machine(monkeypatch, tmp_path):
@@ -82,6 +90,8 @@ def test_every_tuning_variant_is_a_valid_change_of_the_shipped_config():
 @pytest.mark.slow
 def test_the_tuning_section_scores_each_variant(tmp_path):
     folder = write_image_folder(tmp_path / "folder", 64, n=40)
-    lines = images.section_tuning([1], folder=folder, n=32, variants=images.TUNING[4:5])
+    # random features: a contrastive net trained on 40 images would take most of the test's time
+    lines = images.section_tuning([1], folder=folder, n=32, variants=images.TUNING[4:5], features="random")
     rows = [line for line in lines if line.startswith("| ") and "variant" not in line]
     assert len(rows) == 1 and all(float(r.split("|")[2].split()[0]) >= 0 for r in rows)
+    assert any(line.startswith("Feature net: `gankit-random-cnn") for line in lines)  # named, as every result is

@@ -102,6 +102,21 @@ def test_no_member_is_written_outside_the_folder(npm, tmp_path):
     assert len(list(folder.glob("*.png"))) == 5
 
 
+def test_a_fetch_killed_before_it_cleaned_up_leaves_no_staging_folder_behind(npm):
+    """A fetch killed with kill -9 left its hidden `.emoji-twitter-*` staging folder (the whole
+    unpacked package) in the cache for ever; the next fetch, holding the lock, removes it."""
+    target = fetch_mod.folder_for("emoji-twitter")
+    stale = target.parent / ".emoji-twitter-k1ll3d"
+    (stale / "images").mkdir(parents=True)
+    (stale / "images" / "1f600.png").write_bytes(b"half unpacked")
+    mine = target.parent / ".emoji-twitter-notes.txt"  # a file, not a staging folder: left alone
+    mine.write_text("mine")
+    folder = fetch_mod.fetch("emoji-twitter")
+    assert not stale.exists() and mine.read_text() == "mine"
+    assert sorted(p.name for p in target.parent.iterdir() if p.name.startswith(".emoji-twitter-")) == [mine.name]
+    assert (folder / fetch_mod.MARKER).is_file()
+
+
 def test_a_folder_gankit_did_not_fetch_is_replaced_only_with_force(npm):
     """A fetch moves its folder into place whole, marker included: a folder there without the
     marker is someone's own, and was deleted without a word before."""

@@ -75,6 +75,11 @@ def test_few_samples_limit_the_reference_and_the_warning_says_raise_n():
     assert "warnings" not in out  # ks compares with the whole test split, whatever n
     w = metrics.evaluation.few_real_warning("fd", 40, 40)
     assert w.endswith("raise --n: the samples limit how many real examples are compared") and "FD fits" in w
+    # more samples than real examples: for a table those are its training rows, so a larger test split would
+    # leave fewer of them
+    assert metrics.evaluation.few_real_warning("table", 1000, 300, "table").endswith("only a table with more rows "
+                                                                                   "helps (its training rows are what the samples are compared with)")
+    assert metrics.evaluation.few_real_warning("fd", 1000, 300, "image").endswith("(a larger test split)")
 
 
 def test_a_small_image_folder_is_compared_with_its_training_split_and_says_so(tmp_path):

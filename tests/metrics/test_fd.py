@@ -60,6 +60,7 @@ def test_a_set_against_itself_is_zero_and_widths_must_match():
 
 @pytest.mark.slow
 @pytest.mark.skipif(not fashion_mnist_available(), reason="Fashion-MNIST not installed")
+@pytest.mark.xdist_group("fashion-scores")  # one worker computes fashion_scores() once for fd, kid and prdc
 def test_fashion_mnist_ranks_real_then_blurred_then_noise():
     from fashion_scores import N, fashion_scores
 

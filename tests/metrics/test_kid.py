@@ -58,6 +58,7 @@ def test_subsets_report_a_spread_and_are_seeded():
 
 @pytest.mark.slow
 @pytest.mark.skipif(not fashion_mnist_available(), reason="Fashion-MNIST not installed")
+@pytest.mark.xdist_group("fashion-scores")  # one worker computes fashion_scores() once for fd, kid and prdc
 def test_fashion_mnist_ranks_real_then_blurred_then_noise():
     from fashion_scores import fashion_scores
 

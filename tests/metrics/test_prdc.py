@@ -81,6 +81,7 @@ def test_ten_thousand_against_ten_thousand_in_seconds():
 
 @pytest.mark.slow
 @pytest.mark.skipif(not fashion_mnist_available(), reason="Fashion-MNIST not installed")
+@pytest.mark.xdist_group("fashion-scores")  # one worker computes fashion_scores() once for fd, kid and prdc
 def test_fashion_mnist_real_images_score_high_and_noise_low():
     from fashion_scores import fashion_scores
 

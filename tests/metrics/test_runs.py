@@ -185,3 +185,41 @@ def test_a_read_only_run_folder_is_one_line_and_nothing_changes(run, capsys, mon
     assert len(err) == 1 and err[0].startswith("gankit: error: cannot write") and "Permission denied" in err[0]
     monkeypatch.undo()
     assert ((run / "metrics.json").read_bytes(), (run / "metrics.jsonl").read_bytes()) == before
+
+
+def test_samples_too_large_to_hold_are_measured_slice_by_slice_with_the_same_values(tmp_path, monkeypatch):
+    """Issue 22: 10,000 samples at 256×256 are 7.9 GB as float32. Above LAZY_BYTES evaluate reads them
+    a slice at a time (DrawnSamples) when every metric reads them so, and gets the same numbers."""
+    from gankit.metrics import runs
+    from gankit.sampling.generator import DrawnSamples
+
+    out = tmp_path / "digits"
+    train(config.load(CONFIGS / "digits.toml", TINY + ["model.conditional=true"]), out, quiet=True)
+    names = ["fd", "kid", "prdc", "classes", "class_accuracy"]
+    eager = evaluate_run(out, names, n=1500, force=True)
+    seen = []
+    draw = runs.draw
+    monkeypatch.setattr(runs, "LAZY_BYTES", 1000)
+    monkeypatch.setattr(runs, "draw", lambda *a: seen.append(draw(*a)) or seen[-1])
+    lazy = evaluate_run(out, names, n=1500, force=True)
+    assert isinstance(seen[0], DrawnSamples) and seen[0].slices >= 3  # drawn in slices, never whole
+    for key in ("fd", "kid", "precision", "recall", "classes_covered", "class_kl", "class_accuracy"):
+        assert lazy[key] == eager[key], key
+    # a metric that reads all samples at once (parzen) gets them all at once
+    seen.clear()
+    both = evaluate_run(out, ["fd", "parzen"], n=1500, force=True)
+    assert not isinstance(seen[0], DrawnSamples) and both["fd"] == eager["fd"]
+
+
+def test_a_samples_file_is_mapped_not_read_whole(tmp_path):
+    from gankit.metrics.evaluation import as_samples
+    from gankit.sampling.files import load_npy
+
+    out = tmp_path / "digits"
+    train(config.load(CONFIGS / "digits.toml", TINY), out, quiet=True)
+    x = sample(out, 600, seed=0)
+    np.save(tmp_path / "x.npy", x)
+    mapped = load_npy(tmp_path / "x.npy", mmap=True)
+    assert isinstance(mapped, np.memmap) and np.shares_memory(as_samples(mapped).numpy(), mapped)  # no copy
+    r = evaluate_run(out, "fd", samples=tmp_path / "x.npy")
+    assert r["fd"] == evaluate(x, data="digits", metrics="fd")["fd"]

@@ -49,6 +49,10 @@ def test_figures_refresh_their_own_files_and_need_force_for_anyone_elses(tmp_pat
     assert len(err) == 1 and "walks.png already exists and was not written by gankit; give --force" in err[0]
     assert {p.name: p.read_bytes() for p in (run / "figures").iterdir()} == before  # checked before any is drawn
     assert main(["figures", str(run), "--force"]) == 0 and gankit_png(run / "figures" / "walks.png")
+    # a file under a name this run's figures never take (figure1 is for 1-D runs) is no reason to refuse
+    Image.new("L", (4, 4)).save(run / "figures" / "figure1.png")
+    mine = (run / "figures" / "figure1.png").read_bytes()
+    assert main(["figures", str(run)]) == 0 and (run / "figures" / "figure1.png").read_bytes() == mine
 
 
 def test_a_read_only_figures_folder_is_one_line(tmp_path, capsys, monkeypatch):

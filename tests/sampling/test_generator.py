@@ -219,3 +219,28 @@ def test_gankit_sample_n_7_is_the_first_7_of_n_1500_with_truncation_too(digit_ru
     want = G(0.7 * z[1490:], None if c is None else c[1490:]).numpy()
     np.testing.assert_allclose(got[1500, "0.7"][1490:], want, rtol=1e-5, atol=1e-6)
     capsys.readouterr()
+
+
+@pytest.mark.parametrize("kind", ["images", "conditional"])
+def test_drawn_samples_are_draw_bit_for_bit_in_any_slices(digit_runs, kind):
+    G = load_generator(digit_runs[kind])
+    c = torch.arange(1234) % 10 if kind == "conditional" else None
+    whole = G.draw(1234, seed=3, c=c)
+    lazy = G.lazy(1234, seed=3, c=c)
+    assert len(lazy) == 1234 and tuple(lazy.shape) == whole.shape and lazy.ndim == 4
+    for a, b in [(0, 1234), (0, 7), (95, 205), (999, 1001), (1200, 5000)]:  # across chunks and noise blocks
+        assert np.array_equal(lazy[a:b].numpy(), whole[a:b]), (a, b)
+    assert lazy[5:5].shape == (0, *whole.shape[1:])
+    assert np.array_equal(lazy.numpy(), whole)
+    with pytest.raises(TypeError):
+        lazy[3]
+
+
+def test_drawn_samples_refuse_what_draw_refuses_before_any_work(digit_runs):
+    G = load_generator(digit_runs["images"])
+    with pytest.raises(GankitError, match="positive number"):
+        G.lazy(0)
+    with pytest.raises(GankitError):
+        G.lazy(10, seed=-1)
+    with pytest.raises(GankitError):
+        G.lazy(10, c=0)  # an unconditional run takes no class

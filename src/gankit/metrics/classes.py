@@ -43,7 +43,7 @@ def class_stats(predicted: torch.Tensor, data_labels: torch.Tensor, num_classes:
     "classes_total": "classes the data has",
     "class_kl": "KL divergence of the samples' predicted class histogram from the data's, nats (lower is better)",
     "classifier_accuracy": "test accuracy of the classifier that assigns the classes",
-}, few_real="the data's class shares come from {n_ref} labels, so class_kl and classes_covered are noisy")
+}, few_real="the data's class shares come from {n_ref} labels, so class_kl and classes_covered are noisy", streams=True)
 def compute(ctx: EvalContext) -> dict:
     ds = ctx.dataset
     if ds.kind != "image" or not is_labelled(ds):

@@ -3,6 +3,7 @@ CLI's one path; it runs the registered metrics and merges their flat results."""
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,6 +14,7 @@ from .. import data as data_mod
 from ..config import Config, DataConfig
 from ..data.dataset import pixels
 from ..errors import GankitError
+from ..sampling.generator import DrawnSamples
 from .registry import METRICS, EvalContext, parse_names
 
 # Below this many real examples a comparison is noise: FD's covariance of 160 features is barely
@@ -69,6 +71,8 @@ def evaluate_each(samples, data: str | Any = None, metrics: list[str] | str = ("
     elif data is None:
         data = data_mod.load(config.data)
     x = as_samples(samples)
+    if isinstance(x, DrawnSamples) and not all(METRICS.get(m).streams for m in metrics):
+        x = torch.from_numpy(x.numpy())  # a metric that reads all samples at once gets them at once
     check_samples(x, data)
     if classes is not None:
         classes = torch.as_tensor(np.asarray(classes)).long().reshape(-1)
@@ -81,7 +85,7 @@ def evaluate_each(samples, data: str | Any = None, metrics: list[str] | str = ("
         values = METRICS.get(name).compute(ctx)
         n_ref = ctx.references.get(name)
         if n_ref is not None and n_ref < TINY_REFERENCE:
-            ctx.warn(few_real_warning(name, len(x), n_ref))
+            ctx.warn(few_real_warning(name, len(x), n_ref, data.kind))
         out[name] = MetricResult(values, n_ref, ctx.warnings.get(name, []))
     return out
 
@@ -89,17 +93,27 @@ def evaluate_each(samples, data: str | Any = None, metrics: list[str] | str = ("
 GENERIC_FEW_REAL = "at that size its numbers are noisy"
 
 
-def few_real_warning(name: str, n: int, n_ref: int) -> str:
+def few_real_warning(name: str, n: int, n_ref: int, kind: str = "") -> str:
     """The warning for a metric that compared n samples with n_ref < TINY_REFERENCE real examples,
-    in the metric's own terms (MetricInfo.few_real)."""
+    in the metric's own terms (MetricInfo.few_real), and what would help for data of `kind`."""
     ks95 = 1.358 * ((n + n_ref) / max(n * n_ref, 1)) ** 0.5  # the two-sample KS test's 5% critical value
     why = (METRICS.get(name).few_real or GENERIC_FEW_REAL).format(n=n, n_ref=n_ref, ks95=ks95)
-    fix = ("raise --n: the samples limit how many real examples are compared" if n_ref >= n
-           else "use a data set with more real examples (a larger test split)")
+    if n_ref >= n:
+        fix = "raise --n: the samples limit how many real examples are compared"
+    elif kind == "table":  # a table is compared with its training rows: a larger hold-out would leave fewer
+        fix = "only a table with more rows helps (its training rows are what the samples are compared with)"
+    else:
+        fix = "use a data set with more real examples (a larger test split)"
     return f"{name} compared the {n} samples with only {n_ref} real examples, fewer than {TINY_REFERENCE}: {why}; {fix}"
 def as_samples(samples) -> torch.Tensor:
     """An array or tensor of samples as float32; uint8 images (0..255, e.g. a folder's own
     split) are divided by 255 into the [0, 1] of `gankit sample` files."""
+    if isinstance(samples, DrawnSamples):  # drawn when read (float32 in [0, 1] already)
+        return samples
+    if isinstance(samples, np.memmap) and samples.dtype == np.float32:  # mapped, not read: no copy
+        with warnings.catch_warnings():  # torch warns that a read-only array stays read-only; nothing writes it
+            warnings.simplefilter("ignore", UserWarning)
+            return torch.from_numpy(samples)
     x = samples if torch.is_tensor(samples) else torch.as_tensor(np.asarray(samples))
     return pixels(x) if x.dtype == torch.uint8 else x.float()
 
@@ -112,7 +126,11 @@ def check_samples(x: torch.Tensor, dataset: Any) -> None:
         raise GankitError(f"samples have shape {tuple(x.shape)}, but {dataset.name} needs N×{'×'.join(map(str, want))}")
     if len(x) < 2:
         raise GankitError(f"need at least 2 samples to evaluate, got {len(x)}")
-    if not (torch.isfinite(x) | (torch.isnan(x) & (dataset.kind == "table"))).all():
-        raise GankitError("samples hold NaN or inf values (regenerate them with `gankit sample`)")
+    if isinstance(x, DrawnSamples):  # each slice is checked as it is drawn
+        return
+    for i in range(0, len(x), 1000):  # in slices: a memory-mapped samples file is never copied whole
+        part = x[i:i + 1000]
+        if not (torch.isfinite(part) | (torch.isnan(part) & (dataset.kind == "table"))).all():
+            raise GankitError("samples hold NaN or inf values (regenerate them with `gankit sample`)")
 
 

@@ -58,7 +58,7 @@ def _as_features(a: Any) -> torch.Tensor:
 @register_metric("fd", "Fréchet distance of features (FID's formula; Inception only with metrics.inception_weights)", {
     "fd": "Fréchet distance between Gaussians fitted to real and generated features (lower is better)",
 }, few_real="FD fits a covariance of every feature pair to so few points, which biases it upward by an amount "
-            "that depends on their number, so it compares only with FDs of as many examples")
+            "that depends on their number, so it compares only with FDs of as many examples", streams=True)
 def compute(ctx: EvalContext) -> dict:
     fx, real, fake = feature_sets(ctx)
     return {"fd": _fd(fd_metric(fx), real, fake), "feature_net": fx.name}

@@ -62,7 +62,7 @@ def _kid(fx: FeatureExtractor, real: torch.Tensor, fake: torch.Tensor, subsets: 
 @register_metric("kid", "kernel distance of features (KID's formula), unbiased", {
     "kid": "unbiased MMD² of features under the cubic kernel, ≈ 0 for equal distributions (lower is better)",
     "kid_std": "spread of kid over its random subsets",
-}, few_real="KID's random subsets are drawn from so few real examples that kid_std is large beside kid")
+}, few_real="KID's random subsets are drawn from so few real examples that kid_std is large beside kid", streams=True)
 def compute(ctx: EvalContext) -> dict:
     fx, real, fake = feature_sets(ctx)
     mean, std = _kid(fx, real.double(), fake.double(), SUBSETS, SUBSET_SIZE, ctx.seed)

@@ -85,7 +85,7 @@ def summary(d_gen: torch.Tensor, d_real: torch.Tensor) -> dict[str, float]:
     "nn_distance_median": "median distance of a sample to its nearest training image, in feature_net's features",
     "real_nn_distance_median": "median distance of a held-out real image to its nearest training image (the baseline)",
     "copy_threshold": "the 5th percentile of held-out real images' nearest-training distances: nearer than this is a near-copy",
-})
+}, streams=True)
 def compute(ctx: EvalContext) -> dict:
     fx, _, fake = feature_sets(ctx)
     got = distances(fx, fake, ctx.dataset, ctx.config)

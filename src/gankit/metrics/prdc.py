@@ -100,7 +100,7 @@ def _stats(real: torch.Tensor, fake: torch.Tensor, k_pr: int, k_dc: int) -> dict
     "density": "mean number of real balls holding a sample, over k; ≈ 1 when equal (higher is better)",
     "coverage": "share of real balls holding a sample, 0..1 (higher is better)",
 }, few_real="each k-nearest-neighbour ball of so few points covers a large share of feature space, so precision "
-            "and density read high for almost anything, and recall can read near 0 beside coverage near 1")
+            "and density read high for almost anything, and recall can read near 0 beside coverage near 1", streams=True)
 def compute(ctx: EvalContext) -> dict:
     fx, real, fake = feature_sets(ctx)
     out = _stats(real.double(), fake.double(), K_PR, K_DC)

@@ -25,7 +25,9 @@ class EvalContext:
     anything the reader must know about its numbers through `warn(text)`.
     """
 
-    samples: torch.Tensor  # N×C×H×W in [0,1] for images, N×D in data units otherwise
+    # N×C×H×W in [0,1] for images, N×D in data units otherwise; for a metric registered with
+    # streams=True possibly `DrawnSamples`, to be read in slices x[a:b]
+    samples: torch.Tensor
     dataset: Any  # gankit.data.Dataset
     config: Config = field(default_factory=Config)
     seed: int = 0
@@ -63,6 +65,9 @@ class MetricInfo:
     # TINY_REFERENCE of them: a clause that may use {n} (samples), {n_ref} (real examples) and
     # {ks95} (the KS distance two samples of those sizes from one distribution stay under 95% of the time).
     few_real: str = ""
+    # True when compute reads ctx.samples only in contiguous slices, x[a:b] (through feature nets or
+    # classifiers): then samples too large to hold may come as `DrawnSamples`, drawn slice by slice.
+    streams: bool = False
 
 
 def _is_metric(entry: object) -> str | None:
@@ -81,11 +86,12 @@ COMMON_KEYS = {
 
 
 def register_metric(name: str, summary: str = "", keys: dict[str, str] | None = None,
-                    few_real: str = "") -> Callable[[Metric], Metric]:
+                    few_real: str = "", streams: bool = False) -> Callable[[Metric], Metric]:
     """Register `compute(ctx) -> dict` under a name; a name registered twice is an error.
-    `few_real` says what comparing with few real examples does to its numbers (see MetricInfo)."""
+    `few_real` says what comparing with few real examples does to its numbers, `streams` that it
+    reads the samples only in slices (see MetricInfo)."""
     def wrap(fn: Metric) -> Metric:
-        METRICS.register(name, MetricInfo(name, fn, summary, dict(keys or {}), few_real))
+        METRICS.register(name, MetricInfo(name, fn, summary, dict(keys or {}), few_real, streams))
         return fn
 
     return wrap

@@ -32,6 +32,9 @@ from ..sampling.run import open_checkpoint
 
 SAMPLES_FILES = "samples_files"  # metrics.json's section for results measured on samples files
 # How an evaluation is computed, not what it measures: the only keys `evaluate --set` takes.
+# Above this many bytes of float32 samples (10,000 at 128×128 colour is 1.97 GB) they are drawn as
+# they are read, a slice at a time, when every metric asked for reads them so (see `draw`).
+LAZY_BYTES = 1 << 30
 EVALUATE_SETTABLE = ("metrics.", "device", "threads", "data.dir", "data.cache_dir")
 
 
@@ -73,14 +76,14 @@ def evaluate_run(run: str | Path, names: str | list[str], samples: str | Path | 
         raise GankitError("--truncation applies to samples drawn from the run; a --samples file was drawn already "
                           "(give one or the other)")
     if samples:
-        x = load_npy(samples)
+        x = load_npy(samples, mmap=True)
         source = {"source": "samples", "samples": str(Path(samples).resolve()), "samples_sha256": sha256(samples)}
     else:
         label = which if which in ("latest", "best") else str(path.resolve())
         G = generator_from_state(state, label, ema=ema, device=cfg.device, where=str(run)).truncated(truncation)
         if G.conditional:  # every class equally often, so class_accuracy weighs them alike
             classes = conditional.balanced(n, G.num_classes)
-        x = G.draw(n, seed, classes)
+        x = draw(G, n, seed, classes, names)
         source = {"source": "checkpoint", **G.provenance(), **({"classes": "balanced"} if G.conditional else {})}
     each = metrics.evaluate_each(x, data=dataset, metrics=names, config=cfg, seed=seed, classes=classes)
     provenance = {**source, "seed": seed, "n_samples": int(len(x)),
@@ -89,6 +92,17 @@ def evaluate_run(run: str | Path, names: str | list[str], samples: str | Path | 
     result = {**metrics.flatten(each, len(x)), **provenance}
     record(run, each, provenance, result, kept_path)
     return result
+
+
+def draw(G, n: int, seed: int, classes, names: list[str]):
+    """The samples to measure: all at once, or, when they would take more than LAZY_BYTES and
+    every metric reads them in slices, `DrawnSamples` (the same values, in the memory of a slice)."""
+    size = n * 4
+    for d in G.shape:
+        size *= d
+    if G.kind == "image" and size > LAZY_BYTES and all(metrics.info(m).streams for m in names):
+        return G.lazy(n, seed, classes)
+    return G.draw(n, seed, classes)
 
 
 def record(run: Path, each: dict[str, metrics.MetricResult], provenance: dict, result: dict,

@@ -9,7 +9,7 @@ import torch
 from .. import data
 from ..console import say
 from ..errors import GankitError
-from ..paper.figures import PAPER_FIGURES, paper_figures, step_checkpoints
+from ..paper.figures import MIN_SATURATION_POINTS, PAPER_FIGURES, paper_figures, step_checkpoints
 from ..sampling import classes as conditional
 from ..sampling import pictures as plots
 from ..sampling.generator import load_generator
@@ -36,7 +36,7 @@ def make_figures(run: str | Path, ema: bool | None = None, force: bool = False) 
     G = load_generator(run, ema=ema)  # refuses a checkpoint copied in from another run
     for _, path in step_checkpoints(run):  # and so for the step files the paper's figures read, before any is drawn
         open_checkpoint(run, str(path))
-    for name in FIGURES:
+    for name in drawn_names(G, run):  # only the files this run's figures would replace
         check_output(out / name, force=force, own=gankit_png, data=G.config.data, what="")
     writable_folder(out)
     written = [curves.save_curves(run, out / "curves.png", curves.run_loss(G.config))]
@@ -59,6 +59,21 @@ def make_figures(run: str | Path, ema: bool | None = None, force: bool = False) 
         except GankitError as e:  # e.g. a folder too small for a test split
             say(f"gankit: memorisation figure skipped: {e}")
     return written
+
+
+def drawn_names(G, run: Path) -> list[str]:
+    """The files of RUN/figures/ that `make_figures` may write for this run (a file it would not
+    draw, e.g. the user's own figure1.png beside an image run's figures, is left alone unasked)."""
+    names = ["curves.png", "samples.png"]
+    if G.kind == "table":
+        return names + ["pair-trends.png"]
+    if G.kind == "image":
+        names += ["nearest.png", "walks.png", FIGURE]
+    elif G.shape == (1,) and not G.conditional:
+        names.append("figure1.png")
+    if len(step_checkpoints(run)) >= MIN_SATURATION_POINTS:
+        names.append("saturation.png")
+    return names
 
 
 def _class_samples(G) -> tuple[torch.Tensor, list[str] | None]:

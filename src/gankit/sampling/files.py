@@ -116,12 +116,14 @@ class _TextSink:
         return self.f.write(s.encode())
 
 
-def load_npy(path: str | Path) -> np.ndarray:
+def load_npy(path: str | Path, mmap: bool = False) -> np.ndarray:
+    """A samples file; `mmap` maps it read-only instead of reading it (a 7.9 GB file of 256×256
+    samples is then read a slice at a time by the metrics that read it so)."""
     path = Path(path)
     if not path.is_file():
         raise GankitError(f"samples file {path} not found")
     try:
-        return np.load(path, allow_pickle=False)
+        return np.load(path, allow_pickle=False, mmap_mode="r" if mmap else None)
     except (ValueError, OSError, EOFError) as e:
         raise GankitError(f"{path} is not a readable .npy array ({str(e)[:120]})") from None
 

@@ -176,6 +176,15 @@ class Generator(nn.Module):
                 where: dict[str, str] | None = None) -> Iterator[torch.Tensor]:
         """Samples 0..n-1 of `seed`, `batch` at a time: memory bounded by the batch, not by n.
         A table run takes `where` ({column: value}): every row honours every condition."""
+        c, truncation, cond = self._prepare(n, seed, c, truncation, where)
+        cache: dict[int, tuple[torch.Tensor, torch.Tensor | None]] = {}
+        batch = max(int(batch), 1)
+        for start in range(0, n, batch):
+            yield self._rows(start, min(start + batch, n), seed, c, cache, truncation, cond)
+
+    def _prepare(self, n: int, seed: int, c, truncation: float | None, where: dict[str, str] | None):
+        """Every argument of a draw checked before any work: (classes, truncation, a table's
+        conditional vector)."""
         self._check_n(n)
         check_seed(seed)
         truncation = self.truncation if truncation is None else truncation
@@ -187,11 +196,13 @@ class Generator(nn.Module):
         if c is not None:  # a class out of range, or any class for an unconditional run, is refused before any work
             self.classes(1 if isinstance(c, int) else n, c)
         where = table_mod.parse_where(where)
-        cond = table_mod.condition_vector(self, CHUNK, where)  # a bad condition fails before anything is drawn
-        cache: dict[int, tuple[torch.Tensor, torch.Tensor | None]] = {}
-        batch = max(int(batch), 1)
-        for start in range(0, n, batch):
-            yield self._rows(start, min(start + batch, n), seed, c, cache, truncation, cond)
+        return c, truncation, table_mod.condition_vector(self, CHUNK, where)  # a bad condition fails here
+
+    def lazy(self, n: int, seed: int = 0, c: int | torch.Tensor | None = None) -> "DrawnSamples":
+        """Samples 0..n-1 of `seed`, drawn only when sliced (`DrawnSamples`): what `draw` returns,
+        bit for bit, in the memory of one slice."""
+        c, truncation, _ = self._prepare(n, seed, c, None, None)
+        return DrawnSamples(self, n, seed, c, truncation)
 
     def _rows(self, start: int, stop: int, seed: int, c: int | torch.Tensor | None,
               cache: dict, truncation: float | None = None, cond: torch.Tensor | None = None) -> torch.Tensor:
@@ -258,6 +269,45 @@ class Generator(nn.Module):
         the truncation ψ when there is one."""
         trunc = {"truncation": self.truncation} if self.truncation not in (None, 1) else {}
         return {"checkpoint": self.checkpoint, "step": self.step, "ema": self.ema, **trunc}
+
+
+class DrawnSamples:
+    """n samples of a seed that are drawn when sliced: `x[a:b]` is `G.draw(n, seed)[a:b]` bit for
+    bit (G runs on the same whole CHUNK-row slices of the same noise blocks), so code that reads
+    samples a batch at a time (feature nets, classifiers) measures 10,000 samples at 256×256
+    (7.9 GB as float32) in the memory of one batch. Each slice is drawn afresh: reading the
+    samples twice runs G twice."""
+
+    dtype = torch.float32
+
+    def __init__(self, G: "Generator", n: int, seed: int, c, truncation: float | None):
+        self.G, self.n, self.seed, self.c, self.truncation = G, n, seed, c, truncation
+        self.shape = torch.Size([n, *G.shape])
+        self.slices = 0  # how many slices were drawn (tests read it)
+
+    def __len__(self) -> int:
+        return self.n
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    def __getitem__(self, index: slice) -> torch.Tensor:
+        if not isinstance(index, slice) or index.step not in (None, 1):
+            raise TypeError("DrawnSamples are read in contiguous slices, x[a:b]")
+        start, stop, _ = index.indices(self.n)
+        if stop <= start:
+            return torch.zeros(0, *self.shape[1:])
+        self.slices += 1
+        x = self.G._rows(start, stop, self.seed, self.c, {}, self.truncation).float().cpu()
+        if not torch.isfinite(x).all():
+            raise GankitError("the generator made NaN or inf values (its weights diverged): retrain or take an "
+                              "earlier checkpoint (--checkpoint)")
+        return x
+
+    def numpy(self) -> np.ndarray:
+        """All n samples at once (what `G.draw` returns)."""
+        return torch.cat([self[i:i + BATCH] for i in range(0, self.n, BATCH)]).numpy()
 
 
 def load_generator(run: str | Path, checkpoint: str = "latest", *, ema: bool | None = None,

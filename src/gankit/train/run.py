@@ -115,7 +115,7 @@ def _train(config: Config | None, out, resume, overrides, quiet: bool, rank: Ran
     n = rank.world_size
     s.recorder.message(f"gankit: training {config.data.name} ({len(s.dataset.train)} examples, {s.dataset.source}) "
                        f"on {s.device} in {s.precision_name} ({s.precision_why}), {n} process{'es' if n > 1 else ''}, "
-                       f"step {s.step} -> {config.train.steps}, run {run}")
+                       f"{_until(s.step, config.train)}, run {run}")
     for note in _notes(config, resume is not None):
         s.recorder.message(f"gankit: warning: {note}")
     if resume is not None:
@@ -161,6 +161,16 @@ def _with_absolute_paths(config: Config) -> Config:
                 name = f"{prefix}{Path(path).expanduser().resolve()}{sep}{cols}"
     directory = str(Path(d.dir).expanduser().resolve()) if d.dir else d.dir
     return dataclasses.replace(config, data=dataclasses.replace(d, name=name, dir=directory))
+
+
+def _until(step: int, train) -> str:
+    """How far this run goes: a time-limited run with a step count no one would reach says its time
+    (the shipped folder config's steps = 1,000,000 beside time_limit = 600 read as a promise)."""
+    limit = train.time_limit
+    if not limit:
+        return f"step {step} -> {train.steps}"
+    seconds = f"{limit:g} s" if limit < 120 else f"{limit / 60:g} min"
+    return f"step {step} -> {train.steps} or {seconds} of training, whichever comes first"
 
 
 def _notes(config: Config, resumed: bool) -> list[str]:
