@@ -95,3 +95,26 @@ def test_the_tuning_section_scores_each_variant(tmp_path):
     rows = [line for line in lines if line.startswith("| ") and "variant" not in line]
     assert len(rows) == 1 and all(float(r.split("|")[2].split()[0]) >= 0 for r in rows)
     assert any(line.startswith("Feature net: `gankit-random-cnn") for line in lines)  # named, as every result is
+
+
+def test_the_readme_and_guide_quote_the_measured_section():
+    """README.md and docs/guide.md quote FDs of BENCHMARKS.md's "Your own images" run: each one they
+    give is that table's, rounded to two decimals (rerun the bench: update both)."""
+    import re
+
+    from gankit.bench.child import ROOT
+
+    text = (ROOT / "BENCHMARKS.md").read_text()
+    section = text[text.index("<!-- bench:images -->"):text.index("<!-- /bench:images -->")]
+    rows = {line.split("|")[1].strip(): [float(c.split()[0]) for c in line.split("|")[2:5]]
+            for line in section.splitlines() if line.startswith("| ") and line.split("|")[2].strip()[:1].isdigit()
+            and "(" in line.split("|")[2]}
+    fast, folder = rows["fast-fashion-mnist.toml, data.size = 64"], rows["folder-64.toml"]
+    small, noaug = rows["folder-64.toml, 500 images"][2], rows["folder-64.toml, 500 images, no augmentation"][2]
+    two = lambda v: f"{v:.2f}"  # noqa: E731
+    readme = (ROOT / "README.md").read_text()
+    assert f"FD {two(small)} with,\n{two(noaug)} without" in readme
+    assert f"FD {two(folder[2])} against {two(fast[2])} after 600 s" in readme
+    guide = re.sub(r"\s+", " ", (ROOT / "docs" / "guide.md").read_text())
+    assert f"FD {', '.join(map(two, folder))} after 150, 300, 600 s against {', '.join(map(two, fast))}" in guide
+    assert f"reached FD {two(small)} with `folder-64`'s ADA and {two(noaug)} without it" in guide
