@@ -67,6 +67,7 @@ def test_the_speed_table_compares_gankit_with_the_tutorial_and_the_machine(monke
     lines = images.speed_lines(tmp_path, 1.0)
     rows = [[c.strip() for c in line.split("|")[1:-1]] for line in lines if line.startswith("| ") and "loop" not in line]
     assert rows[0][2:] == ["30", "0.25", "1.00", "30", "30%"]  # 30 images/s × 1 GFLOP of a 100 GFLOP/s peak
+    assert any("torch.mm at the paper nets' shapes" in line and "pass 100%" in line for line in lines)  # what the peak is
     assert rows[1][2:] == ["60", "0.50", "2.00", "60", "60%"] and len(rows) == 5
     assert "channels_last=false" in seen[0] and "channels_last=true" in seen[1]  # the same nets, two layouts
     assert "compile=true" in seen[2] and "compile=true" not in seen[1]

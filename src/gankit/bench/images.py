@@ -222,7 +222,8 @@ def speed_lines(folder: Path, seconds: float, threads: int = 0, compiled: bool =
     lines = ["### Speed at 64×64", "",
              f"Model FLOPs of the tutorial's nets: {flops / 1e9:.2f} GFLOP per image and G step (gankit's G step draws "
              "fresh noise; the tutorial reuses the D step's fake, about 1/7 fewer FLOPs, counted the same here). "
-             f"Machine: fp32 matmul peak {machine['peak_fp32']:.0f} GFLOP/s.", "",
+             f"Machine: fp32 matmul peak {machine['peak_fp32']:.0f} GFLOP/s (torch.mm at the paper nets' shapes, the "
+             "machine section's; oneDNN's convolutions can run faster than those products, so a row may pass 100%).", "",
              "| loop | precision | images/s | G steps/s | × tutorial | GFLOP/s | % of fp32 peak |", "|---|---|---:|---:|---:|---:|---:|"]
     base = ref["images_per_s"]
     for label, r in [("the tutorial, eager (`reference/eager_dcgan64.py`)", dict(ref, precision="fp32")), *rows]:
