@@ -16,7 +16,7 @@ def test_the_tables_section_runs_with_tiny_budgets(tmp_path):
     pytest.importorskip("palmerpenguins")
     res = B.measure([B.TABLES[0]], epochs=1, log=lambda s: None)
     (r,) = res
-    assert set(r["results"]) == {"held-out rows", "CTGAN", "TVAE", "gankit"}
+    assert set(r["results"]) == {"held-out rows", "CTGAN", "TVAE", "gankit", B.FULL}
     assert r["rows"] + r["holdout"] == 342 and r["columns"] == 8  # the two penguins without numbers left out
     for who, s in r["results"].items():
         for key in ("column_shapes", "pair_trends", "detection_auc", "ml"):
@@ -28,6 +28,12 @@ def test_the_tables_section_runs_with_tiny_budgets(tmp_path):
     text = "\n".join(lines)
     assert "### penguins (palmerpenguins: 240 training rows, 102 held out, 8 columns; target species)" in text
     assert "| fit (s) | wall (s) | training rows/s |" in text and text.count("| gankit |") == 1 and "Goal (gankit at least the better of CTGAN and TVAE" in text
+    full = r["results"][B.FULL]
+    assert full["fit_s"] >= g["fit_s"] - 0.5 and full["steps"] >= 1  # all of CTGAN's time, not half
+    r["results"]["gankit"]["ml"] = -1.0  # a missed goal says by how much, and what CTGAN's whole time gave
+    why = "\n".join(B.section(res, "cmd"))
+    assert "ML efficacy NOT met" in why and "By how much: " in why and "ML efficacy -1.000 against" in why
+    assert f"with CTGAN's whole time ({full['steps']:,} steps, against {g['steps']:,})" in why
     path = B.figure(res, tmp_path / "t.png")
     assert path.stat().st_size > 1000
 

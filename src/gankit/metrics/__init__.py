@@ -34,10 +34,11 @@ from .registry import (
     names,
     parse_names,
     register_metric,
+    streams,
 )
 
 __all__ = [
     "evaluate", "evaluate_each", "flatten", "check_samples", "MetricResult", "TINY_REFERENCE", "register_metric",
-    "names", "info", "meaning", "parse_names", "EvalContext", "Metric", "MetricInfo", "METRICS", "COMMON_KEYS",
+    "names", "info", "meaning", "parse_names", "streams", "EvalContext", "Metric", "MetricInfo", "METRICS", "COMMON_KEYS",
     "frechet_distance", "kernel_distance", "features", "density_coverage", "precision_recall", "prdc",
 ]

@@ -15,7 +15,7 @@ from ..config import Config, DataConfig
 from ..data.dataset import pixels
 from ..errors import GankitError
 from ..sampling.generator import DrawnSamples
-from .registry import METRICS, EvalContext, parse_names
+from .registry import METRICS, EvalContext, parse_names, streams
 
 # Below this many real examples a comparison is noise: FD's covariance of 160 features is barely
 # determined, and k-NN balls (k = 3..5) each cover a large share of the set, so recall can read 0
@@ -71,7 +71,7 @@ def evaluate_each(samples, data: str | Any = None, metrics: list[str] | str = ("
     elif data is None:
         data = data_mod.load(config.data)
     x = as_samples(samples)
-    if isinstance(x, DrawnSamples) and not all(METRICS.get(m).streams for m in metrics):
+    if isinstance(x, DrawnSamples) and not streams(metrics):
         x = torch.from_numpy(x.numpy())  # a metric that reads all samples at once gets them at once
     check_samples(x, data)
     if classes is not None:

@@ -105,6 +105,12 @@ def info(name: str) -> MetricInfo:
     return METRICS.get(parse_names([name])[0])
 
 
+def streams(metrics: list[str] | tuple[str, ...] | str) -> bool:
+    """Whether every one of these metrics reads the samples only in slices (MetricInfo.streams),
+    so that samples too large to hold may be drawn as they are read."""
+    return all(METRICS.get(m).streams for m in parse_names(metrics))
+
+
 def meaning(key: str) -> str:
     """What a result key means, from the metric that returns it ("" when unknown)."""
     if key in COMMON_KEYS:

@@ -16,6 +16,7 @@ the one it was trained on (`data.fingerprint`), unless `allow_data_change`.
 from __future__ import annotations
 
 import json
+import math
 import time
 from pathlib import Path
 from typing import Any
@@ -32,10 +33,10 @@ from ..sampling.run import open_checkpoint
 
 SAMPLES_FILES = "samples_files"  # metrics.json's section for results measured on samples files
 # How an evaluation is computed, not what it measures: the only keys `evaluate --set` takes.
+EVALUATE_SETTABLE = ("metrics.", "device", "threads", "data.dir", "data.cache_dir")
 # Above this many bytes of float32 samples (10,000 at 128×128 colour is 1.97 GB) they are drawn as
 # they are read, a slice at a time, when every metric asked for reads them so (see `draw`).
 LAZY_BYTES = 1 << 30
-EVALUATE_SETTABLE = ("metrics.", "device", "threads", "data.dir", "data.cache_dir")
 
 
 def evaluate_run(run: str | Path, names: str | list[str], samples: str | Path | None = None, n: int = 10000,
@@ -97,10 +98,7 @@ def evaluate_run(run: str | Path, names: str | list[str], samples: str | Path | 
 def draw(G, n: int, seed: int, classes, names: list[str]):
     """The samples to measure: all at once, or, when they would take more than LAZY_BYTES and
     every metric reads them in slices, `DrawnSamples` (the same values, in the memory of a slice)."""
-    size = n * 4
-    for d in G.shape:
-        size *= d
-    if G.kind == "image" and size > LAZY_BYTES and all(metrics.info(m).streams for m in names):
+    if G.kind == "image" and 4 * n * math.prod(G.shape) > LAZY_BYTES and metrics.streams(names):
         return G.lazy(n, seed, classes)
     return G.draw(n, seed, classes)
 

@@ -327,6 +327,20 @@ def save_captioned(img: Image.Image, out: str | Path, title: str, legend: str) -
 
 # --- by data kind -------------------------------------------------------------------------------
 
+def paper_figure_names(G: Generator, run: str | Path) -> list[str]:
+    """The files of RUN/figures/ that `paper_figures` draws for this run: Figures 2–3 for images,
+    Figure 1 for an unconditional 1-D run, the saturation figure when enough step checkpoints are kept.
+    The one place that decides, for `paper_figures` and for what `gankit figures` checks before drawing."""
+    names = []
+    if G.kind == "image":
+        names += ["nearest.png", "walks.png"]
+    elif G.shape == (1,) and not G.conditional:
+        names.append("figure1.png")
+    if len(step_checkpoints(Path(run))) >= MIN_SATURATION_POINTS:
+        names.append("saturation.png")
+    return names
+
+
 def paper_figures(run: str | Path, log=None, G: Generator | None = None, dataset=None) -> list[Path]:
     """The paper's figures this run can show, written to RUN/figures/; `log` hears what is skipped.
     `G` (the run's generator) and `dataset` are loaded when not given."""
@@ -334,22 +348,24 @@ def paper_figures(run: str | Path, log=None, G: Generator | None = None, dataset
     log = log or (lambda s: print(f"gankit: {s}", file=sys.stderr))
     out = run / "figures"
     G = G or load_generator(run)
-    kept = step_checkpoints(run)
+    names = paper_figure_names(G, run)
     written = []
-    if G.kind == "image":
+    if "nearest.png" in names:
         written.append(figure2(run, out / "nearest.png", G=G, dataset=dataset))
+    if "walks.png" in names:
         written.append(figure3(run, out / "walks.png", G=G))
-    elif G.shape == (1,) and G.conditional:
-        log("figure1 skipped: a conditional run's D has no single curve D(x) to draw")
-    elif G.shape == (1,):
+    if "figure1.png" in names:
         try:
             written.append(figure1(run, out / "figure1.png"))
         except GankitError as e:
             log(f"figure1 skipped: {e}")
-    if len(kept) >= MIN_SATURATION_POINTS:
+    elif G.shape == (1,) and G.conditional:
+        log("figure1 skipped: a conditional run's D has no single curve D(x) to draw")
+    if "saturation.png" in names:
         written.append(saturation([run], out / "saturation.png"))
     else:
-        log(f"saturation figure skipped: it is drawn from the run's step checkpoints, and {len(kept)} "
-            f"{'is' if len(kept) == 1 else 'are'} kept, too few for a curve (at least {MIN_SATURATION_POINTS}: train "
+        kept = len(step_checkpoints(run))
+        log(f"saturation figure skipped: it is drawn from the run's step checkpoints, and {kept} "
+            f"{'is' if kept == 1 else 'are'} kept, too few for a curve (at least {MIN_SATURATION_POINTS}: train "
             f"with train.keep_every, e.g. --set train.keep_every={max(1, G.step // 10)})")
     return written

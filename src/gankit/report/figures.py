@@ -9,7 +9,7 @@ import torch
 from .. import data
 from ..console import say
 from ..errors import GankitError
-from ..paper.figures import MIN_SATURATION_POINTS, PAPER_FIGURES, paper_figures, step_checkpoints
+from ..paper.figures import PAPER_FIGURES, paper_figure_names, paper_figures, step_checkpoints
 from ..sampling import classes as conditional
 from ..sampling import pictures as plots
 from ..sampling.generator import load_generator
@@ -65,15 +65,9 @@ def drawn_names(G, run: Path) -> list[str]:
     """The files of RUN/figures/ that `make_figures` may write for this run (a file it would not
     draw, e.g. the user's own figure1.png beside an image run's figures, is left alone unasked)."""
     names = ["curves.png", "samples.png"]
-    if G.kind == "table":
+    if G.kind == "table":  # the paper's figures are for images and 1-D data
         return names + ["pair-trends.png"]
-    if G.kind == "image":
-        names += ["nearest.png", "walks.png", FIGURE]
-    elif G.shape == (1,) and not G.conditional:
-        names.append("figure1.png")
-    if len(step_checkpoints(run)) >= MIN_SATURATION_POINTS:
-        names.append("saturation.png")
-    return names
+    return names + paper_figure_names(G, run) + ([FIGURE] if G.kind == "image" else [])
 
 
 def _class_samples(G) -> tuple[torch.Tensor, list[str] | None]:
