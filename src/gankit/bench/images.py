@@ -261,6 +261,12 @@ TUNING = [
     ("Adam lr 2e-4, betas (0.5, 0.999) instead of 8e-4, (0, 0.9)", ["optim.lr_g=2e-4", "optim.lr_d=2e-4", "optim.beta1=0.5",
                                                                    "optim.beta2=0.999"]),
     ("no EMA of G", ["train.ema=0"]),
+    # against D overpowering G after ~150 s (BENCHMARKS.md, "Your own images"): a zero-centred
+    # gradient penalty on real images, ADA switching on sooner, a slower D
+    ("R1 penalty, r1_gamma 0.1", ["train.r1_gamma=0.1"]),
+    ("ADA target 0.45 instead of 0.6", ["train.ada_target=0.45"]),
+    ("R1 0.1 and ADA target 0.45", ["train.r1_gamma=0.1", "train.ada_target=0.45"]),
+    ("D's lr 2e-4 instead of 8e-4", ["optim.lr_d=2e-4"]),
     ("contiguous memory instead of channels-last", ["channels_last=false"]),
 ]
 
