@@ -283,12 +283,13 @@ def _why(res: dict, met: dict) -> str:
     missed = [(key, label, higher) for key, label, higher in SCORES if not met[key]]
     if not missed:
         return ""
+    full_met = goals(res, FULL) if FULL in r else {}
     parts = []
     for key, label, higher in missed:
         best = _best(r, key, higher)
         part = f"{label} {r['gankit'][key]:.3f} against {best:.3f}"
         if key == "pair_trends" and "pairs_numbers" in r["gankit"]:
-            rival = min(("CTGAN", "TVAE"), key=lambda w: -r[w][key])
+            rival = max(("CTGAN", "TVAE"), key=lambda w: r[w][key])
             part += "; " + ", ".join(
                 f"{what} {r['gankit'][k]:.3f} against {rival}'s {r[rival][k]:.3f}"
                 for k, what in (("pairs_numbers", "pairs of numbers"), ("pairs_categories", "pairs with a category"))
@@ -297,11 +298,10 @@ def _why(res: dict, met: dict) -> str:
         if ceiling is not None and (ceiling <= best if higher else ceiling >= best):
             part += (f" (held-out real rows score {ceiling:.3f}, no better than the best model: a gap within "
                      f"this score's noise)")
-        if FULL in r:
+        if full_met:
             g = r[FULL]
-            ok = g[key] >= best if higher else g[key] <= best
             part += (f"; with CTGAN's whole time ({g['steps']:,} steps, against {r['gankit']['steps']:,}) "
-                     f"{g[key]:.3f}, {'met: in half the time it is short of steps' if ok else 'not met either'}")
+                     f"{g[key]:.3f}, {'met: in half the time it is short of steps' if full_met[key] else 'not met either'}")
         parts.append(part)
     return " By how much: " + "; ".join(parts) + "."
 
