@@ -113,6 +113,7 @@ class TrainConfig:
     gp_weight: float = 10.0  # wgan-gp: λ, the gradient penalty's weight
     r1_gamma: float = 0.0  # any loss: γ of the R1 penalty γ/2 E‖∇D(x)‖² on real data (0 = off)
     r2_gamma: float = 0.0  # any loss: γ of the R2 penalty on generated data (0 = off); rpgan + R1 + R2 = R3GAN
+    reg_every: int = 1  # R1 and R2 only in the D steps of every N-th G step, weighted ×N (StyleGAN2's lazy regularization)
     unroll: int = 0  # G's objective sees D after this many differentiable D updates (Metz et al. 2017); 0 = off
     ema: float = 0.0  # decay β of an exponential moving average of G's weights, updated after each G step; 0 = off
     k: int = 1  # discriminator steps per generator step
@@ -144,6 +145,7 @@ class TrainConfig:
         _check(self.gp_weight >= 0, "train.gp_weight", "must be >= 0")
         _check(self.r1_gamma >= 0, "train.r1_gamma", "must be >= 0 (0 = off)")
         _check(self.r2_gamma >= 0, "train.r2_gamma", "must be >= 0 (0 = off)")
+        _check(self.reg_every >= 1, "train.reg_every", "must be >= 1 (1 = R1 and R2 in every D step)")
         _check(self.unroll >= 0, "train.unroll", "must be >= 0 (unrolled D steps; 0 = off)")
         _check(0 <= self.ema < 1, "train.ema", "must be in [0, 1): the EMA decay per G step, e.g. 0.999 (0 = off)")
         _check(self.k >= 1, "train.k", "must be >= 1 (discriminator steps per generator step)")

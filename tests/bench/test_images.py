@@ -119,3 +119,47 @@ def test_the_readme_and_guide_quote_the_measured_section():
     guide = re.sub(r"\s+", " ", (ROOT / "docs" / "guide.md").read_text())
     assert f"FD {', '.join(map(two, folder))} after 150, 300, 600 s against {', '.join(map(two, fast))}" in guide
     assert f"reached FD {two(small)} with `folder-64`'s ADA and {two(noaug)} without it" in guide
+
+
+def _row(fd, steps, d_real=None, d_fake=None, p=None, rt=None):
+    r = {"fd": fd, "steps": steps, "classes": 10}
+    if d_real is not None:
+        r.update(d_real=d_real, d_fake=d_fake)
+    if p is not None:
+        r.update(augment_p=p, ada_rt=rt, ada_target=0.6)
+    return r
+
+
+def test_a_missed_goal_says_by_how_much_and_why_from_what_was_measured():
+    marks = [150, 300, 600]
+    fast = [_row(0.48, 1000), _row(0.41, 2000), _row(0.45, 4000)]
+    # FD lowest at 150 s, then rising while D's gap between real and fake widens: D pulls away
+    rising = [_row(0.57, 1500, 0.2, -0.3, 0.01, 0.55), _row(0.81, 3000, 1.0, -1.1, 0.02, 0.6),
+              _row(1.09, 6000, 2.0, -2.1, 0.03, 0.61)]
+    small = {"aug": [_row(0.7, 1)] * 3, "noaug": [_row(4.4, 1)] * 3}
+    text = "\n".join(images.goals({"fast-fashion-mnist.toml, data.size = 64": fast, "folder-64.toml": rising},
+                                  small, {"fd": 0.18}, marks))
+    first = next(line for line in text.splitlines() if "after 150 s" in line)
+    assert "**not met**" in first and "By how much: 0.33 above half of it" in first  # 0.57 - 0.48 / 2
+    assert "its FD is lowest after 150 s and rises after it (0.57, 0.81, 1.09)" in first
+    assert "in 150 s it made 1,500 G steps, the fast config 1,000" in first
+    assert "0.50, 2.10, 4.10: D pulls away from G after 150 s" in first  # d_real - d_fake at each mark
+    assert "ADA's p 0.010, r_t 0.55 against its target 0.6 at 150 s" in first
+    blur = next(line for line in text.splitlines() if "blurred" in line)
+    assert "**not met**" in blur and "Why: its FD is lowest after 150 s" in blur and "at 600 s." in blur
+    # still falling at every mark: short of time; a met goal has no why
+    falling = [_row(0.2, 900), _row(0.15, 1800), _row(0.1, 3600)]
+    why = images.why(falling, fast, marks, 2)
+    assert why.startswith("its FD falls at every mark (0.2, 0.15, 0.1): it is still improving when the budget ends")
+    assert "D's mean score" not in why and "ADA" not in why  # not logged by this run: not claimed
+    text = "\n".join(images.goals({"fast-fashion-mnist.toml, data.size = 64": fast, "folder-64.toml": falling},
+                                  small, {"fd": 0.18}, marks))
+    assert text.count("**met**") == 4 and "Why" not in text and "By how much" not in text
+
+
+def test_dynamics_reads_the_last_rows_of_the_game():
+    log = [{"step": 1, "time": 0.1}] + [{"step": s, "d_real": float(s), "d_fake": -1.0, "augment_p": s / 100, "ada_rt": 0.5}
+                                        for s in range(1, 11)]
+    d = images.dynamics(log)
+    assert d == {"d_real": 8.0, "d_fake": -1.0, "augment_p": 0.1, "ada_rt": 0.5}  # mean of steps 6..10
+    assert images.dynamics([{"step": 1}]) == {}

@@ -31,13 +31,13 @@ def test_the_tables_section_runs_with_tiny_budgets(tmp_path):
     full = r["results"][B.FULL]
     assert full["fit_s"] >= g["fit_s"] - 0.5 and full["steps"] >= 1  # all of CTGAN's time, not half
     for who, s in r["results"].items():  # penguins have both kinds of pairs with a trend
-        assert 0 <= s["pairs_numbers"] <= 1 and 0 <= s["pairs_categories"] <= 1, who
+        assert 0 <= s["pair_trends_numbers"] <= 1 and 0 <= s["pair_trends_categories"] <= 1, who
     r["results"]["gankit"]["ml"] = -1.0  # a missed goal says by how much, and what CTGAN's whole time gave
     r["results"]["gankit"]["pair_trends"] = -1.0
     why = "\n".join(B.section(res, "cmd"))
     assert "ML efficacy NOT met" in why and "By how much: " in why and "ML efficacy -1.000 against" in why
     assert f"with CTGAN's whole time ({full['steps']:,} steps, against {g['steps']:,})" in why
-    assert f"pairs of numbers {g['pairs_numbers']:.3f} against" in why and "pairs with a category" in why
+    assert f"pairs of numbers {g['pair_trends_numbers']:.3f} against" in why and "pairs with a category" in why
     r["results"]["held-out rows"]["ml"] = 0.0  # real rows scoring below the models: the gap is noise, and it says so
     assert "(held-out real rows score 0.000, no better than the best model" in "\n".join(B.section(res, "cmd"))
     path = B.figure(res, tmp_path / "t.png")

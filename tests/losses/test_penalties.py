@@ -46,3 +46,25 @@ def test_penalties_take_a_pack_as_one_input():
     real, fake = (losses.Examples(torch.randn(4, 2, dtype=torch.float64)) for _ in range(2))
     _, stats = losses.build(config.TrainConfig(loss="wgan-gp", r1_gamma=1.0)).discriminator(D, real, fake)
     assert stats["gp"].item() == pytest.approx(16.0) and stats["r1"].item() == pytest.approx(25.0)
+
+
+def test_lazy_r1_penalises_every_nth_g_step_with_n_times_gamma():
+    # train.reg_every = 4: the D objective carries 4γ/2 R1 at G steps 0, 4, 8 and no R1 between,
+    # the same as γ/2 R1 on average; the plain loss is untouched in both.
+    a = 0.3
+    D = lambda x: a * x.square().sum(1)  # noqa: E731
+    real = losses.Examples(torch.tensor([[1.0, 2.0], [0.0, -1.0]], dtype=torch.float64))
+    fake = losses.Examples(torch.tensor([[0.5, 0.5], [2.0, 0.0]], dtype=torch.float64))
+    loss = losses.build(config.TrainConfig(loss="nonsaturating", r1_gamma=2.0, reg_every=4))
+    loss.reg_every = 4  # as the training session sets it from train.reg_every
+    base = discriminator_loss(D(real.x), D(fake.x)).item()
+    r1 = 4 * a * a * (5.0 + 1.0) / 2
+    seen = []
+    for step in range(9):
+        loss.step = step
+        value, stats = loss.discriminator(D, real, fake)
+        seen.append("r1" in stats)
+        assert value.item() == pytest.approx(base + (4 * 2.0 / 2 * r1 if step % 4 == 0 else 0.0))
+    assert seen == [True, False, False, False, True, False, False, False, True]
+    with pytest.raises(Exception, match="train.reg_every"):
+        config.TrainConfig(reg_every=0).validate()

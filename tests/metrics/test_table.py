@@ -65,6 +65,13 @@ def test_quality_scores_equal_sdmetrics(penguins):
         # the pairs below the thresholds are still scored, by the same formulas, in pair_trends_all
         plain = sdm_pair(row["Metric"], frame(real)[list(key)], frame(fake)[list(key)], codec, key)
         assert every[key] == pytest.approx(plain, abs=1e-12)
+    # split by kind, as the report's own Metric column splits them: correlation for two numbers
+    kept = pairs[pairs["Meets Threshold?"]]
+    kinds = T.pair_kinds(mine, codec)
+    assert kinds["pair_trends_numbers"] == pytest.approx(
+        kept[kept["Metric"] == "CorrelationSimilarity"]["Score"].mean(), abs=1e-12)
+    assert kinds["pair_trends_categories"] == pytest.approx(
+        kept[kept["Metric"] == "ContingencySimilarity"]["Score"].mean(), abs=1e-12)
 
 
 def sdm_pair(metric, real, fake, codec, key):

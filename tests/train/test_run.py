@@ -337,3 +337,20 @@ def test_the_first_line_says_a_time_limited_run_ends_at_its_time_or_its_steps():
     assert _until(0, folder) == "step 0 -> 1000000 or 10 min of training, whichever comes first"
     assert _until(5, tiny("train.time_limit=5").train) == "step 5 -> 30 or 5 s of training, whichever comes first"
     assert _until(0, tiny().train) == "step 0 -> 30"
+
+
+def test_lazy_r1_resumes_exactly_and_logs_r1_only_where_it_was_computed(tmp_path):
+    # Which G steps carry R1 is a function of the step, so a run cut at step 14 (not a multiple
+    # of reg_every) and resumed penalises the same steps as the uninterrupted one.
+    extra = ("train.r1_gamma=0.5", "train.reg_every=4", "train.checkpoint_every=7", "train.log_every=1")
+    straight = train(tiny(*extra), tmp_path / "s", quiet=True)
+    train(tiny(*extra, "train.steps=14"), tmp_path / "r", quiet=True)
+    resumed = train(None, resume=tmp_path / "r", overrides=["train.steps=30"], quiet=True)
+    assert same(weights(straight.G), weights(resumed.G)) and same(weights(straight.D), weights(resumed.D))
+    import json
+    rows = [json.loads(line) for line in (tmp_path / "s" / "log.jsonl").read_text().splitlines()]
+    rows = [r for r in rows if "step" in r and "loss_d" in r]
+    # row of step t holds the D step of G step t - 1: R1 at G steps 0, 4, 8, ... = rows 1, 5, 9, ...
+    assert [r["step"] for r in rows if "r1" in r] == list(range(1, 31, 4))
+    eager = train(tiny("train.r1_gamma=0.5", "train.log_every=1"), tmp_path / "e", quiet=True)
+    assert not same(weights(eager.D), weights(straight.D))

@@ -106,17 +106,6 @@ def prepare(table: Table, folder: Path, max_rows: int = 0) -> Prepared:
     return Prepared(table, train, holdout, path, types, codec)
 
 
-def _pair_kinds(train, fake, codec) -> dict:
-    """Pair trends split by kind: pairs of two numbers (correlation similarity) and pairs with a
-    category (contingency similarity), so a missed pair-trends goal says where it is missed."""
-    from ..metrics.table import _is_number, _mean, pair_scores
-
-    numbers = {c.name for c in codec.columns if _is_number(c)}
-    pairs = pair_scores(train, fake, codec)
-    return {"pairs_numbers": _mean(v for (a, b), v in pairs.items() if a in numbers and b in numbers),
-            "pairs_categories": _mean(v for (a, b), v in pairs.items() if a not in numbers or b not in numbers)}
-
-
 def _score(p: Prepared, fake_frame, seed: int = 0) -> dict:
     from ..metrics.table import scores
 
@@ -125,7 +114,7 @@ def _score(p: Prepared, fake_frame, seed: int = 0) -> dict:
     fake = p.codec.codes_of(fake_frame, "samples")
     out = scores(train, holdout, fake, p.codec, p.table.target, seed, ceiling=False)
     out["ml"] = out.get("ml_f1", out.get("ml_r2", math.nan))
-    return {**out, **_pair_kinds(train, fake, p.codec)}
+    return out
 
 
 def _ceiling(p: Prepared) -> dict:
@@ -135,7 +124,7 @@ def _ceiling(p: Prepared) -> dict:
     holdout = p.codec.codes_of(p.holdout, "held-out rows")
     out = scores(train, holdout, holdout, p.codec, p.table.target, ceiling=False)
     out["ml"] = out.get("ml_f1_real", out.get("ml_r2_real", math.nan))
-    return {**out, **_pair_kinds(train, holdout, p.codec)}
+    return out
 
 
 def run_ctgan(p: Prepared, kind: str, epochs: int | None, threads: int = 1) -> dict:
@@ -288,11 +277,11 @@ def _why(res: dict, met: dict) -> str:
     for key, label, higher in missed:
         best = _best(r, key, higher)
         part = f"{label} {r['gankit'][key]:.3f} against {best:.3f}"
-        if key == "pair_trends" and "pairs_numbers" in r["gankit"]:
+        if key == "pair_trends" and "pair_trends_numbers" in r["gankit"]:
             rival = max(("CTGAN", "TVAE"), key=lambda w: r[w][key])
             part += "; " + ", ".join(
                 f"{what} {r['gankit'][k]:.3f} against {rival}'s {r[rival][k]:.3f}"
-                for k, what in (("pairs_numbers", "pairs of numbers"), ("pairs_categories", "pairs with a category"))
+                for k, what in (("pair_trends_numbers", "pairs of numbers"), ("pair_trends_categories", "pairs with a category"))
                 if not math.isnan(r["gankit"][k]))
         ceiling = r.get("held-out rows", {}).get(key)
         if ceiling is not None and (ceiling <= best if higher else ceiling >= best):

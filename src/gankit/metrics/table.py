@@ -149,6 +149,15 @@ def pair_scores(real: np.ndarray, fake: np.ndarray, codec, thresholds: bool = Tr
     return out
 
 
+def pair_kinds(pairs: dict[tuple[str, str], float], codec) -> dict[str, float]:
+    """The mean of `pair_scores` over pairs of two numbers (correlation similarity) and over pairs
+    with a category (contingency similarity): where pair trends are kept or lost."""
+    numbers = {c.name for c in codec.columns if _is_number(c)}
+    both = [v for (a, b), v in pairs.items() if a in numbers and b in numbers]
+    other = [v for (a, b), v in pairs.items() if a not in numbers or b not in numbers]
+    return {"pair_trends_numbers": _mean(both), "pair_trends_categories": _mean(other)}
+
+
 def blank_scores(real: np.ndarray, fake: np.ndarray, codec) -> dict[str, float]:
     return {c.name: 1.0 - abs(float(np.isnan(real[:, j]).mean()) - float(np.isnan(fake[:, j]).mean()))
             for j, c in enumerate(codec.columns) if c.blank}
@@ -308,7 +317,9 @@ def _scores(train, holdout, fake, codec, target, seed, ceiling) -> dict[str, Any
     out: dict[str, Any] = {}
     cols = column_scores(train, fake, codec)
     out["column_shapes"] = _mean(cols.values())
-    out["pair_trends"] = _mean(pair_scores(train, fake, codec).values())
+    pairs = pair_scores(train, fake, codec)
+    out["pair_trends"] = _mean(pairs.values())
+    out.update(pair_kinds(pairs, codec))
     out["pair_trends_all"] = _mean(pair_scores(train, fake, codec, thresholds=False).values())
     blanks = blank_scores(train, fake, codec)
     if blanks:

@@ -109,6 +109,8 @@ class Session:
         # what D sees of every image (train.augment), and flips of the real ones (data.mirror)
         self.augment, self.mirror = augment.build(config.train, config.data, config.seed, rank)
         self.loss.augment = self.augment
+        self.loss.reg_every = config.train.reg_every  # lazy R1/R2: which G steps, from loss.step
+        self.base_loss = self.loss  # the loss that penalises, also inside Unrolled
         if config.train.unroll:
             self.loss = Unrolled(self.loss, config.train.unroll, self.opt_D)
         self.ema = None
@@ -173,6 +175,7 @@ class Session:
         return self.z_stream.labelled(m)
 
     def schedule(self, step: int) -> None:
+        self.base_loss.step = step  # lazy R1/R2 penalise the D steps of every reg_every-th G step
         o = self.config.optim
         self.lr_d = optim.apply_schedule(self.opt_D, o, o.lr_d, step, self.batches.epoch)
         self.lr_g = optim.apply_schedule(self.opt_G, o, o.lr_g, step, self.batches.epoch)
