@@ -354,3 +354,26 @@ def test_lazy_r1_resumes_exactly_and_logs_r1_only_where_it_was_computed(tmp_path
     assert [r["step"] for r in rows if "r1" in r] == list(range(1, 31, 4))
     eager = train(tiny("train.r1_gamma=0.5", "train.log_every=1"), tmp_path / "e", quiet=True)
     assert not same(weights(eager.D), weights(straight.D))
+
+
+@pytest.mark.parametrize("extra, d_compiled, why", [
+    ((), True, ""),
+    (("train.r1_gamma=0.1",), False, "train.r1_gamma"),
+    (("train.loss=wgan-gp",), False, "WGAN-GP's gradient penalty"),
+    (("train.unroll=1",), False, "train.unroll"),
+])
+def test_compile_keeps_a_d_that_is_differentiated_twice_eager(tmp_path, monkeypatch, capsys, extra, d_compiled, why):
+    # torch.compile's autograd cannot take a gradient of a gradient (R1, R2, WGAN-GP, unrolled D):
+    # compiled, such a run stopped with a traceback; now G is compiled and D stays eager, said once.
+    compiled = []
+    monkeypatch.setattr(torch, "compile", lambda net, **kw: compiled.append(net) or net)
+    train(tiny("train.steps=2", "compile=true", *extra), tmp_path / "r")
+    err = capsys.readouterr().err
+    assert len(compiled) == (2 if d_compiled else 1)
+    assert ("D stays eager" in err) == (not d_compiled) and why in err
+
+
+def test_every_loss_says_whether_it_differentiates_d_twice():
+    plain = {name: losses.build(config.TrainConfig(loss=name)).double_backward for name in losses.names()}
+    assert plain["wgan-gp"] and not any(v for k, v in plain.items() if k != "wgan-gp")
+    assert all(losses.build(config.TrainConfig(loss=name, r2_gamma=1.0)).double_backward for name in losses.names())

@@ -66,6 +66,12 @@ class GANLoss:
         if self.r1_gamma or self.r2_gamma:
             self.hint += "; or raise train.r1_gamma / train.r2_gamma"
 
+    @property
+    def double_backward(self) -> bool:
+        """Whether D's objective differentiates D twice (a penalty on D's gradients, R1, R2,
+        WGAN-GP's): torch.compile's autograd cannot, so a compiled run keeps such a D eager."""
+        return bool(self.r1_gamma or self.r2_gamma)
+
     # -- the formulas, per loss --
     def d_loss(self, real_s: torch.Tensor, fake_s: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError

@@ -41,6 +41,10 @@ class Unrolled(GANLoss):
         self.name, self.stats = base.name, base.stats
         self.hint = base.hint + "; or lower train.unroll"
 
+    @property
+    def double_backward(self) -> bool:
+        return self.steps > 0 or self.base.double_backward  # G's gradient goes through D's unrolled updates
+
     def discriminator(self, D: Callable, real: Examples, fake: Examples) -> Objective:
         return self.base.discriminator(D, real, fake)
 

@@ -118,6 +118,8 @@ def _train(config: Config | None, out, resume, overrides, quiet: bool, rank: Ran
                        f"{_until(s.step, config.train)}, run {run}")
     for note in _notes(config, resume is not None):
         s.recorder.message(f"gankit: warning: {note}")
+    if s.compile_note:
+        s.recorder.message(f"gankit: {s.compile_note}")
     if resume is not None:
         if trained_on != n:
             s.recorder.message(f"gankit: the checkpoint was trained on {trained_on} process{'es' if trained_on > 1 else ''}; "

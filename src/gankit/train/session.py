@@ -63,8 +63,14 @@ class Session:
             self._build(config, run, state, quiet, rank)
         self.G = distributed.wrap(self.raw_G, rank, self.device)  # what the loop calls
         self.D = distributed.wrap(self.raw_D, rank, self.device)
+        self.compile_note = ""
         if config.compile:  # once, next to the nets; checkpoints still save the plain nets' keys
-            self.G, self.D = torch.compile(self.G), torch.compile(self.D)
+            self.G = torch.compile(self.G)
+            if self.loss.double_backward:  # torch.compile's autograd cannot differentiate D twice
+                self.compile_note = (f"compile: D stays eager, since {_twice(config.train)} differentiates D twice, "
+                                     f"which torch.compile does not support; G is compiled")
+            else:
+                self.D = torch.compile(self.D)
 
     def _build(self, config: Config, run: Path, state: dict | None, quiet: bool, rank: Rank) -> None:
         self.device = rank.device(resolve_device(config.device))
@@ -300,6 +306,14 @@ class Session:
         self.step = int(state["step"])
         self.elapsed = float(state.get("elapsed", 0.0))
         self.extra = dict(state.get("extra", {}))
+
+
+def _twice(train) -> str:
+    """What in the train section differentiates D twice (for the compile note)."""
+    what = [name for name, on in (("train.r1_gamma", train.r1_gamma), ("train.r2_gamma", train.r2_gamma),
+                                  ("WGAN-GP's gradient penalty", train.loss == "wgan-gp"), ("train.unroll", train.unroll))
+            if on]
+    return " and ".join(what) or f"the loss {train.loss}"
 
 
 def _misfit(state: dict, config: Config, error: Exception) -> str:
