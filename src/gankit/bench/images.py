@@ -76,16 +76,15 @@ def gankit_rows(label: str, cfg_file: Path, overrides: list[str], marks: list[in
     return rows
 
 
-def dynamics(log: list[dict], rows: int = 5) -> dict:
+def dynamics(log: list[dict], last: int = 5) -> dict:
     """What the run's last log rows say about the game at a mark: D's mean scores on real images
-    and on samples (d_real, d_fake, averaged over the last `rows` rows: the gap between them is how
+    and on samples (d_real, d_fake, averaged over the `last` rows: the gap between them is how
     well D tells them apart) and ADA's p and r_t; the why of a goal missed reads them."""
-    rows_ = [r for r in log if "d_real" in r][-rows:]
-    out = {k: sum(r[k] for r in rows_) / len(rows_) for k in ("d_real", "d_fake") if rows_}
-    if rows_ and "augment_p" in rows_[-1]:
-        out["augment_p"] = rows_[-1]["augment_p"]
-        if "ada_rt" in rows_[-1]:
-            out["ada_rt"] = rows_[-1]["ada_rt"]
+    rows = [r for r in log if "d_real" in r][-last:]
+    if not rows:
+        return {}
+    out = {k: sum(r[k] for r in rows) / len(rows) for k in ("d_real", "d_fake")}
+    out.update({k: rows[-1][k] for k in ("augment_p", "ada_rt") if k in rows[-1]})
     return out
 
 

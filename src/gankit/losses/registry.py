@@ -39,8 +39,11 @@ def get(name: str, train: Any = None, uniform: Uniform | None = None, key: str |
 
 
 def build(train: Any, uniform: Uniform | None = None) -> GANLoss:
-    """The loss a run's `train` section names, with its weights."""
-    return get(train.loss, train, uniform, key="train.loss")
+    """The loss a run's `train` section names, with its weights (and, for any factory's loss, how
+    lazily R1/R2 apply: train.reg_every)."""
+    loss = get(train.loss, train, uniform, key="train.loss")
+    loss.reg_every = int(getattr(train, "reg_every", 1))
+    return loss
 
 
 def check_name(train: Any) -> None:

@@ -115,8 +115,7 @@ class Session:
         # what D sees of every image (train.augment), and flips of the real ones (data.mirror)
         self.augment, self.mirror = augment.build(config.train, config.data, config.seed, rank)
         self.loss.augment = self.augment
-        self.loss.reg_every = config.train.reg_every  # lazy R1/R2: which G steps, from loss.step
-        self.base_loss = self.loss  # the loss that penalises, also inside Unrolled
+        self.base_loss = self.loss  # the loss that penalises (lazily: train.reg_every), also inside Unrolled
         if config.train.unroll:
             self.loss = Unrolled(self.loss, config.train.unroll, self.opt_D)
         self.ema = None
