@@ -67,10 +67,11 @@ def gankit_rows(label: str, cfg_file: Path, overrides: list[str], marks: list[in
         log = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()]
         last = log[-1]
         r = _score(sample(run, n, seed=0), ds, metrics, features)
+        trained = config_mod.load(run / "config.toml").train
         r.update(seconds=mark, steps=last["step"], steps_per_s=last["step"] / max(last["time"], 1e-9),
-                 images_per_s=last["step"] * cfg_batch(run) / max(last["time"], 1e-9), **dynamics(log))
+                 images_per_s=last["step"] * trained.batch_size / max(last["time"], 1e-9), **dynamics(log))
         if "augment_p" in r:
-            r["ada_target"] = config_mod.load(run / "config.toml").train.ada_target
+            r["ada_target"] = trained.ada_target
         rows.append(r)
         print(f"bench: images: {label} at {mark} s: fd {r['fd']:.4g}, {r['steps']} G steps", file=sys.stderr)
     return rows
@@ -86,10 +87,6 @@ def dynamics(log: list[dict], last: int = 5) -> dict:
     out = {k: sum(r[k] for r in rows) / len(rows) for k in ("d_real", "d_fake")}
     out.update({k: rows[-1][k] for k in ("augment_p", "ada_rt") if k in rows[-1]})
     return out
-
-
-def cfg_batch(run: Path) -> int:
-    return config_mod.load(run / "config.toml").train.batch_size
 
 
 def tutorial_rows(width: int, folder: Path, marks: list[int], ds, n: int, tmp: Path, threads: int,

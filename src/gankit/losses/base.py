@@ -67,10 +67,10 @@ class GANLoss:
             self.hint += "; or raise train.r1_gamma / train.r2_gamma"
 
     @property
-    def double_backward(self) -> bool:
-        """Whether D's objective differentiates D twice (a penalty on D's gradients, R1, R2,
-        WGAN-GP's): torch.compile's autograd cannot, so a compiled run keeps such a D eager."""
-        return bool(self.r1_gamma or self.r2_gamma)
+    def double_backward(self) -> str:
+        """What in this loss differentiates D twice (a penalty on D's gradients: R1, R2, WGAN-GP's),
+        "" if nothing: torch.compile's autograd cannot, so a compiled run keeps such a D eager."""
+        return " and ".join(k for k, on in (("train.r1_gamma", self.r1_gamma), ("train.r2_gamma", self.r2_gamma)) if on)
 
     # -- the formulas, per loss --
     def d_loss(self, real_s: torch.Tensor, fake_s: torch.Tensor) -> torch.Tensor:

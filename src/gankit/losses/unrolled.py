@@ -42,8 +42,9 @@ class Unrolled(GANLoss):
         self.hint = base.hint + "; or lower train.unroll"
 
     @property
-    def double_backward(self) -> bool:
-        return self.steps > 0 or self.base.double_backward  # G's gradient goes through D's unrolled updates
+    def double_backward(self) -> str:
+        # G's gradient goes through D's unrolled updates
+        return " and ".join(w for w in (self.base.double_backward, "train.unroll" if self.steps > 0 else "") if w)
 
     def discriminator(self, D: Callable, real: Examples, fake: Examples) -> Objective:
         return self.base.discriminator(D, real, fake)

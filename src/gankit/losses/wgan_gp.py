@@ -26,7 +26,7 @@ class WassersteinGP(GANLoss):
         super().__init__(r1_gamma, r2_gamma)
         self.gp_weight, self.uniform = float(gp_weight), uniform or default_uniform()
 
-    double_backward = True  # the gradient penalty is a gradient of D's gradients
+    double_backward = "WGAN-GP's gradient penalty"  # a gradient of D's gradients
 
     def d_loss(self, real_s, fake_s):
         return fake_s.mean() - real_s.mean()

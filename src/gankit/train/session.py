@@ -67,7 +67,7 @@ class Session:
         if config.compile:  # once, next to the nets; checkpoints still save the plain nets' keys
             self.G = torch.compile(self.G)
             if self.loss.double_backward:  # torch.compile's autograd cannot differentiate D twice
-                self.compile_note = (f"compile: D stays eager, since {_twice(config.train)} differentiates D twice, "
+                self.compile_note = (f"compile: D stays eager, since {self.loss.double_backward} differentiates D twice, "
                                      f"which torch.compile does not support; G is compiled")
             else:
                 self.D = torch.compile(self.D)
@@ -305,14 +305,6 @@ class Session:
         self.step = int(state["step"])
         self.elapsed = float(state.get("elapsed", 0.0))
         self.extra = dict(state.get("extra", {}))
-
-
-def _twice(train) -> str:
-    """What in the train section differentiates D twice (for the compile note)."""
-    what = [name for name, on in (("train.r1_gamma", train.r1_gamma), ("train.r2_gamma", train.r2_gamma),
-                                  ("WGAN-GP's gradient penalty", train.loss == "wgan-gp"), ("train.unroll", train.unroll))
-            if on]
-    return " and ".join(what) or f"the loss {train.loss}"
 
 
 def _misfit(state: dict, config: Config, error: Exception) -> str:
